@@ -1,0 +1,6 @@
+// lesson01 — placeholder until the lesson lands.
+import LessonKit
+
+let options = CommonOptions.parseOrExit()
+let lesson = Lesson(number: 1, title: "(in preparation)", follows: "—", options: options)
+lesson.finish(paperVsOurs: [])

@@ -1,0 +1,58 @@
+// swift-tools-version: 6.1
+// NOLA Lessons in Swift — see README.md for the two commands that build, run and test everything.
+
+import PackageDescription
+
+/// The numeric targets are compiled optimized in every configuration, so that a student's plain
+/// `swift run lessonNN` (a debug build) trains as fast as a release build. Only `-O` is added for
+/// debug: `-wmo` there would break SwiftPM's incremental build.
+let optimizedInDebug: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]
+
+/// The lessons in order; each is an executable target `Lessons/lessonNN/main.swift`.
+let lessons = (1...3).map { $0 < 10 ? "lesson0\($0)" : "lesson\($0)" }
+
+let package = Package(
+    name: "NOLALessons",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "NOLAKit", targets: ["NOLAKit"]),
+        .library(name: "LessonKit", targets: ["LessonKit"]),
+    ] + lessons.map { Product.executable(name: $0, targets: [$0]) },
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // OpenBLAS: CBLAS plus the few LAPACK routines we call. Found by pkg-config; SwiftPM prints
+        // the apt hint below when it is missing.
+        .systemLibrary(
+            name: "COpenBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]
+        ),
+        // zlib, only to read MNIST's .gz files.
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
+        // The mathematics: random streams, matrices, layers, adapters, quantization, data. No printing.
+        .target(
+            name: "NOLAKit",
+            dependencies: ["COpenBLAS", "CZlib"],
+            swiftSettings: optimizedInDebug
+        ),
+        // What makes a program a lesson: options, narration, tables, progress, gnuplot figures.
+        .target(
+            name: "LessonKit",
+            dependencies: [
+                "NOLAKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: optimizedInDebug
+        ),
+        .testTarget(name: "NOLAKitTests", dependencies: ["NOLAKit"]),
+        .testTarget(name: "LessonKitTests", dependencies: ["LessonKit"]),
+    ] + lessons.map {
+        Target.executableTarget(name: $0, dependencies: ["NOLAKit", "LessonKit"], path: "Lessons/\($0)")
+    }
+)

@@ -1,0 +1,200 @@
+import Foundation
+
+/// One running lesson: prints its header, cells, prose and tables to stdout, writes its figures,
+/// and ends with the "paper vs ours" table and the list of figures.
+///
+/// ```swift
+/// let options = CommonOptions.parseOrExit()
+/// let lesson = Lesson(number: 1, title: "Random numbers you can regenerate",
+///                     follows: "Section 2 (the seed)", options: options)
+/// lesson.cell(1, "Why a seed")           // matches `// MARK: - 1. Why a seed`
+/// lesson.say("NOLA stores one number instead of its basis ...")
+/// ```
+public final class Lesson {
+    /// Lesson number, 1 for `lesson01`.
+    public let number: Int
+    /// Lesson title, as in the README's table.
+    public let title: String
+    /// The common options of this run.
+    public let options: CommonOptions
+    /// Where this lesson's figures go: `<--plots>/lessonNN`.
+    public let plotsFolder: URL
+    /// The name of the executable, `lessonNN`.
+    public var name: String { String(format: "lesson%02d", number) }
+    /// The run's scale (`--quick`, default, `--full`).
+    public var scale: Scale { options.scale }
+    /// The run's root seed.
+    public var seed: UInt64 { options.seed }
+
+    private let started = ContinuousClock.now
+    private var figuresWritten: [String] = []
+    private var renderer: GnuplotRenderer
+
+    /// Starts a lesson: checks that the plots folder is writable (or exits with one line saying
+    /// why) and prints the header.
+    public init(number: Int, title: String, follows paperSection: String, options: CommonOptions) {
+        self.number = number
+        self.title = title
+        self.options = options
+        let folder = URL(fileURLWithPath: options.plotsDirectory, isDirectory: true)
+            .appendingPathComponent(String(format: "lesson%02d", number), isDirectory: true)
+        self.plotsFolder = folder
+        self.renderer = GnuplotRenderer()
+        do {
+            try Lesson.ensureWritable(folder)
+        } catch {
+            Lesson.fail("\(error) Pass --plots with a folder you can write to.")
+        }
+        let header = "Lesson \(number) — \(title)"
+        print(header)
+        print(String(repeating: "=", count: header.count))
+        print("Follows: \(paperSection).  Seed \(options.seed), \(options.scale.rawValue) run.")
+        print()
+    }
+
+    // MARK: Narration
+
+    /// Prints a cell heading; use the same number and title as the `// MARK: - N. Title` above it.
+    public func cell(_ index: Int, _ title: String) {
+        heading("\(index). \(title)")
+    }
+
+    private func heading(_ text: String) {
+        print()
+        print(text)
+        print(String(repeating: "-", count: text.count))
+    }
+
+    /// Prints prose, re-wrapped to the terminal's usual 80 columns. Blank lines separate
+    /// paragraphs; lines starting with "- " are list items; lines indented by four spaces are
+    /// printed as they are (formulas, code).
+    public func say(_ text: String) {
+        print(TextWrap.wrap(text, width: 80))
+    }
+
+    /// Prints a table with aligned columns.
+    public func show(_ table: Table) {
+        print(table.rendered())
+    }
+
+    /// Prints `label: value` lines aligned on the colon.
+    public func facts(_ pairs: [(String, String)]) {
+        let width = pairs.map(\.0.count).max() ?? 0
+        for (label, value) in pairs {
+            print("  " + label.padding(toLength: width, withPad: " ", startingAt: 0) + " : " + value)
+        }
+    }
+
+    /// A progress bar on stderr for a loop of `total` steps (silent when stderr is not a terminal).
+    public func progress(_ label: String, total: Int) -> Progress {
+        Progress(label: label, total: total)
+    }
+
+    // MARK: Figures
+
+    /// Writes `figure` as `<plots>/lessonNN/<name>.gp` and `.dat`, and renders `.png` and `.svg`
+    /// when gnuplot is installed. A failure to write is fatal to the lesson (one line, exit 1);
+    /// a failure of gnuplot itself is reported and the lesson goes on.
+    public func save(_ figure: Figure) {
+        do {
+            let files = try GnuplotScript(figure: figure, lessonName: name).write(to: plotsFolder)
+            figuresWritten.append(figure.name)
+            switch renderer.render(script: files.script) {
+            case .rendered: break
+            case .gnuplotMissing:
+                if renderer.warnedMissing == false {
+                    renderer.warnedMissing = true
+                    print(
+                        "  (gnuplot is not installed: wrote .gp and .dat only; install gnuplot-nox "
+                            + "and run `gnuplot \(files.script.relativeDisplayPath)` to render.)")
+                }
+            case .failed(let message):
+                print("  warning: gnuplot could not render \(files.script.relativeDisplayPath): \(message)")
+            }
+        } catch {
+            Lesson.fail("cannot write figure '\(figure.name)' into \(plotsFolder.path): \(error)")
+        }
+    }
+
+    // MARK: Ending
+
+    /// Prints the closing "paper vs ours" table, the figures written and the wall-clock time.
+    public func finish(paperVsOurs rows: [Comparison]) {
+        heading("Paper vs ours")
+        if !rows.isEmpty {
+            var table = Table(["", "paper", "ours", "why they differ"])
+            for row in rows { table.row([row.quantity, row.paper, row.ours, row.note]) }
+            show(table)
+        }
+        if !figuresWritten.isEmpty {
+            print()
+            print("Figures (re-render one with `gnuplot <file>.gp`):")
+            for name in figuresWritten {
+                let stem = plotsFolder.appendingPathComponent(name).relativeDisplayPath
+                print("  \(stem).{gp,dat,png,svg}")
+            }
+        }
+        let elapsed = ContinuousClock.now - started
+        print()
+        print("Done in \(Format.seconds(elapsed.seconds)).")
+    }
+
+    /// Prints `error: <message>` on stderr and exits with status 1. For bad input that the user
+    /// can fix; the message names the culprit and the fix.
+    public static func fail(_ message: String) -> Never {
+        FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+        exit(1)
+    }
+
+    private static func ensureWritable(_ folder: URL) throws {
+        let manager = FileManager.default
+        do {
+            try manager.createDirectory(at: folder, withIntermediateDirectories: true)
+        } catch {
+            throw LessonIOError("cannot create the plots folder '\(folder.path)'.")
+        }
+        let probe = folder.appendingPathComponent(".write-test-\(getpid())")
+        guard manager.createFile(atPath: probe.path, contents: Data()) else {
+            throw LessonIOError("the plots folder '\(folder.path)' is not writable.")
+        }
+        try? manager.removeItem(at: probe)
+    }
+}
+
+/// One row of the closing "paper vs ours" table.
+public struct Comparison: Sendable {
+    public var quantity: String
+    public var paper: String
+    public var ours: String
+    public var note: String
+
+    public init(_ quantity: String, paper: String, ours: String, note: String = "") {
+        self.quantity = quantity
+        self.paper = paper
+        self.ours = ours
+        self.note = note
+    }
+}
+
+struct LessonIOError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+extension Duration {
+    /// This duration in seconds, as a `Double`.
+    public var seconds: Double {
+        let (s, attos) = components
+        return Double(s) + Double(attos) * 1e-18
+    }
+}
+
+extension URL {
+    /// The path relative to the current directory when it lies below it, else the full path.
+    var relativeDisplayPath: String {
+        let cwd = FileManager.default.currentDirectoryPath
+        let full = standardizedFileURL.path
+        if full.hasPrefix(cwd + "/") { return String(full.dropFirst(cwd.count + 1)) }
+        return full
+    }
+}

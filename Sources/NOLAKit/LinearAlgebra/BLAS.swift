@@ -1,0 +1,149 @@
+import COpenBLAS
+
+/// Whether a BLAS operand is used as stored or transposed.
+public enum Transpose: Sendable {
+    /// Use the matrix as stored.
+    case none
+    /// Use its transpose.
+    case transpose
+
+    @usableFromInline var cblas: CBLAS_TRANSPOSE { self == .none ? CblasNoTrans : CblasTrans }
+}
+
+/// Thin wrappers over OpenBLAS's CBLAS for `Matrix` and `[Float]`, row-major throughout.
+///
+/// Every wrapper checks shapes first: a mismatch is a precondition failure whose message names
+/// both shapes. The wrappers hand OpenBLAS the arrays' own storage, so they cost nothing beyond
+/// the BLAS call itself (lesson 02 measures this against a direct `cblas_sgemm`).
+public enum BLAS {
+    /// The number of threads OpenBLAS uses for a level-3 call.
+    public static var threads: Int {
+        get { Int(openblas_get_num_threads()) }
+        set { openblas_set_num_threads(Int32(newValue)) }
+    }
+
+    /// `C = alpha · op(A) · op(B) + beta · C`, where `op(X)` is `X` or `Xᵀ`.
+    ///
+    /// Shapes: `op(A): (m, k)`, `op(B): (k, n)`, `C: (m, n)`. With `beta == 0`, `C`'s old
+    /// contents are ignored (but its shape must already be `(m, n)`).
+    public static func gemm(
+        _ a: Matrix, _ transA: Transpose = .none,
+        _ b: Matrix, _ transB: Transpose = .none,
+        into c: inout Matrix, alpha: Float = 1, beta: Float = 0
+    ) {
+        let (m, ka) = transA == .none ? (a.rows, a.cols) : (a.cols, a.rows)
+        let (kb, n) = transB == .none ? (b.rows, b.cols) : (b.cols, b.rows)
+        precondition(
+            ka == kb,
+            "gemm: inner dimensions differ: op(A) is (\(m)×\(ka)) from A\(a.shapeDescription), "
+                + "op(B) is (\(kb)×\(n)) from B\(b.shapeDescription)")
+        precondition(
+            c.rows == m && c.cols == n,
+            "gemm: C is \(c.shapeDescription) but op(A)·op(B) is (\(m)×\(n)) "
+                + "(A\(a.shapeDescription), B\(b.shapeDescription))")
+        guard m > 0, n > 0 else { return }
+        a.data.withUnsafeBufferPointer { pa in
+            b.data.withUnsafeBufferPointer { pb in
+                c.data.withUnsafeMutableBufferPointer { pc in
+                    sgemm(
+                        transA, transB, m: m, n: n, k: ka, alpha: alpha,
+                        pa.baseAddress!, lda: a.cols, pb.baseAddress!, ldb: b.cols,
+                        beta: beta, pc.baseAddress!, ldc: n)
+                }
+            }
+        }
+    }
+
+    /// `op(A) · op(B)` as a new matrix.
+    public static func matmul(
+        _ a: Matrix, _ transA: Transpose = .none, _ b: Matrix, _ transB: Transpose = .none
+    ) -> Matrix {
+        let m = transA == .none ? a.rows : a.cols
+        let n = transB == .none ? b.cols : b.rows
+        var c = Matrix(rows: m, cols: n)
+        gemm(a, transA, b, transB, into: &c)
+        return c
+    }
+
+    /// Raw row-major `sgemm` on pointers, for code that multiplies parts of larger buffers
+    /// (a chunk of a basis generated on the fly, say). `lda`, `ldb`, `ldc` are row strides.
+    @inlinable
+    public static func sgemm(
+        _ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: Int, alpha: Float,
+        _ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int,
+        beta: Float, _ c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
+        cblas_sgemm(
+            CblasRowMajor, transA.cblas, transB.cblas, blasint(m), blasint(n), blasint(k),
+            alpha, a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
+    }
+
+    /// `y = alpha · op(A) · x + beta · y`. Shapes: `op(A): (m, n)`, `x: n`, `y: m`.
+    public static func gemv(
+        _ a: Matrix, _ transA: Transpose = .none, _ x: [Float], into y: inout [Float],
+        alpha: Float = 1, beta: Float = 0
+    ) {
+        let (m, n) = transA == .none ? (a.rows, a.cols) : (a.cols, a.rows)
+        precondition(
+            x.count == n && y.count == m,
+            "gemv: op(A) is (\(m)×\(n)) from A\(a.shapeDescription), "
+                + "but x has \(x.count) and y has \(y.count) elements")
+        guard a.rows > 0, a.cols > 0 else {
+            if beta == 0 { y = [Float](repeating: 0, count: m) } else { scal(beta, &y) }
+            return
+        }
+        a.data.withUnsafeBufferPointer { pa in
+            x.withUnsafeBufferPointer { px in
+                y.withUnsafeMutableBufferPointer { py in
+                    cblas_sgemv(
+                        CblasRowMajor, transA.cblas, blasint(a.rows), blasint(a.cols), alpha,
+                        pa.baseAddress!, blasint(a.cols), px.baseAddress!, 1, beta,
+                        py.baseAddress!, 1)
+                }
+            }
+        }
+    }
+
+    /// `y += alpha · x` (same length).
+    public static func axpy(_ alpha: Float, _ x: [Float], _ y: inout [Float]) {
+        precondition(x.count == y.count, "axpy: x has \(x.count) elements, y has \(y.count)")
+        guard !x.isEmpty else { return }
+        x.withUnsafeBufferPointer { px in
+            y.withUnsafeMutableBufferPointer { py in
+                cblas_saxpy(blasint(x.count), alpha, px.baseAddress!, 1, py.baseAddress!, 1)
+            }
+        }
+    }
+
+    /// `Y += alpha · X` for matrices of one shape.
+    public static func axpy(_ alpha: Float, _ x: Matrix, _ y: inout Matrix) {
+        precondition(
+            x.rows == y.rows && x.cols == y.cols,
+            "axpy: X is \(x.shapeDescription) but Y is \(y.shapeDescription)")
+        axpy(alpha, x.data, &y.data)
+    }
+
+    /// The dot product `⟨x, y⟩` (same length).
+    public static func dot(_ x: [Float], _ y: [Float]) -> Float {
+        precondition(x.count == y.count, "dot: x has \(x.count) elements, y has \(y.count)")
+        guard !x.isEmpty else { return 0 }
+        return x.withUnsafeBufferPointer { px in
+            y.withUnsafeBufferPointer { py in
+                cblas_sdot(blasint(x.count), px.baseAddress!, 1, py.baseAddress!, 1)
+            }
+        }
+    }
+
+    /// `x *= alpha`.
+    public static func scal(_ alpha: Float, _ x: inout [Float]) {
+        guard !x.isEmpty else { return }
+        x.withUnsafeMutableBufferPointer { px in
+            cblas_sscal(blasint(px.count), alpha, px.baseAddress!, 1)
+        }
+    }
+
+    /// `X *= alpha`.
+    public static func scal(_ alpha: Float, _ x: inout Matrix) {
+        scal(alpha, &x.data)
+    }
+}

@@ -1,6 +1,6 @@
 import COpenBLAS
 
-/// Whether a BLAS operand is used as stored or transposed.
+/// Whether an operand of the raw `BLAS.sgemm` is used as stored or transposed.
 public enum Transpose: Sendable {
     /// Use the matrix as stored.
     case none
@@ -22,17 +22,16 @@ public enum BLAS {
         set { openblas_set_num_threads(Int32(newValue)) }
     }
 
-    /// `C = alpha · op(A) · op(B) + beta · C`, where `op(X)` is `X` or `Xᵀ`.
+    /// `C = alpha · op(A) · op(B) + beta · C`, where `op(X)` is `X`, or `Xᵀ` when its flag is set.
     ///
     /// Shapes: `op(A): (m, k)`, `op(B): (k, n)`, `C: (m, n)`. With `beta == 0`, `C`'s old
     /// contents are ignored (but its shape must already be `(m, n)`).
     public static func gemm(
-        _ a: Matrix, _ transA: Transpose = .none,
-        _ b: Matrix, _ transB: Transpose = .none,
-        into c: inout Matrix, alpha: Float = 1, beta: Float = 0
+        _ a: Matrix, _ b: Matrix, into c: inout Matrix,
+        transposeA: Bool = false, transposeB: Bool = false, alpha: Float = 1, beta: Float = 0
     ) {
-        let (m, ka) = transA == .none ? (a.rows, a.cols) : (a.cols, a.rows)
-        let (kb, n) = transB == .none ? (b.rows, b.cols) : (b.cols, b.rows)
+        let (m, ka) = transposeA ? (a.cols, a.rows) : (a.rows, a.cols)
+        let (kb, n) = transposeB ? (b.cols, b.rows) : (b.rows, b.cols)
         precondition(
             ka == kb,
             "gemm: inner dimensions differ: op(A) is (\(m)×\(ka)) from A\(a.shapeDescription), "
@@ -42,11 +41,16 @@ public enum BLAS {
             "gemm: C is \(c.shapeDescription) but op(A)·op(B) is (\(m)×\(n)) "
                 + "(A\(a.shapeDescription), B\(b.shapeDescription))")
         guard m > 0, n > 0 else { return }
+        guard ka > 0 else {
+            if beta == 0 { c.zero() } else { scal(beta, &c) }
+            return
+        }
         a.data.withUnsafeBufferPointer { pa in
             b.data.withUnsafeBufferPointer { pb in
                 c.data.withUnsafeMutableBufferPointer { pc in
                     sgemm(
-                        transA, transB, m: m, n: n, k: ka, alpha: alpha,
+                        transposeA ? .transpose : .none, transposeB ? .transpose : .none,
+                        m: m, n: n, k: ka, alpha: alpha,
                         pa.baseAddress!, lda: a.cols, pb.baseAddress!, ldb: b.cols,
                         beta: beta, pc.baseAddress!, ldc: n)
                 }
@@ -56,12 +60,12 @@ public enum BLAS {
 
     /// `op(A) · op(B)` as a new matrix.
     public static func matmul(
-        _ a: Matrix, _ transA: Transpose = .none, _ b: Matrix, _ transB: Transpose = .none
+        _ a: Matrix, _ b: Matrix, transposeA: Bool = false, transposeB: Bool = false
     ) -> Matrix {
-        let m = transA == .none ? a.rows : a.cols
-        let n = transB == .none ? b.cols : b.rows
+        let m = transposeA ? a.cols : a.rows
+        let n = transposeB ? b.rows : b.cols
         var c = Matrix(rows: m, cols: n)
-        gemm(a, transA, b, transB, into: &c)
+        gemm(a, b, into: &c, transposeA: transposeA, transposeB: transposeB)
         return c
     }
 
@@ -78,12 +82,13 @@ public enum BLAS {
             alpha, a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
     }
 
-    /// `y = alpha · op(A) · x + beta · y`. Shapes: `op(A): (m, n)`, `x: n`, `y: m`.
+    /// `y = alpha · op(A) · x + beta · y`, `op(A)` being `Aᵀ` when `transpose` is set.
+    /// Shapes: `op(A): (m, n)`, `x: n`, `y: m`.
     public static func gemv(
-        _ a: Matrix, _ transA: Transpose = .none, _ x: [Float], into y: inout [Float],
+        _ a: Matrix, _ x: [Float], into y: inout [Float], transpose: Bool = false,
         alpha: Float = 1, beta: Float = 0
     ) {
-        let (m, n) = transA == .none ? (a.rows, a.cols) : (a.cols, a.rows)
+        let (m, n) = transpose ? (a.cols, a.rows) : (a.rows, a.cols)
         precondition(
             x.count == n && y.count == m,
             "gemv: op(A) is (\(m)×\(n)) from A\(a.shapeDescription), "
@@ -96,7 +101,8 @@ public enum BLAS {
             x.withUnsafeBufferPointer { px in
                 y.withUnsafeMutableBufferPointer { py in
                     cblas_sgemv(
-                        CblasRowMajor, transA.cblas, blasint(a.rows), blasint(a.cols), alpha,
+                        CblasRowMajor, transpose ? CblasTrans : CblasNoTrans,
+                        blasint(a.rows), blasint(a.cols), alpha,
                         pa.baseAddress!, blasint(a.cols), px.baseAddress!, 1, beta,
                         py.baseAddress!, 1)
                 }

@@ -21,6 +21,16 @@ struct NNModelTests {
         #expect(model.trainableParameterCount == 0)
     }
 
+    @Test("the MLP factory: layer order, activations, a deeper network's count")
+    func mlpFactory() {
+        let relu = Sequential.mlp([784, 256, 10], seed: 1)
+        #expect(relu.layers.count == 3 && relu.layers[1] is ReLU)
+        let gelu = Sequential.mlp([8, 16, 16, 4], seed: 1, activation: .gelu)
+        #expect(gelu.layers.count == 5 && gelu.layers[1] is GELU && gelu.layers[3] is GELU)
+        #expect(gelu.linearLayers.map(\.name) == ["fc1", "fc2", "fc3"])
+        #expect(gelu.trainableParameterCount == (8 * 16 + 16) + (16 * 16 + 16) + (16 * 4 + 4))
+    }
+
     @Test("same seed, same network; another seed, another network")
     func initialisationBySeed() {
         let a = Sequential.mlp([784, 256, 10], seed: 42).parameters.map(\.value)

@@ -1,0 +1,92 @@
+/// How NOLA's random basis is held in memory. All three give the same numbers for the same seed.
+public enum BasisMode: String, Sendable, CaseIterable {
+    /// Each layer materializes its own basis (seeded by its name).
+    case perLayer = "per-layer"
+    /// Layers of one shape share one materialized basis (seeded by the shape; paper Table 2).
+    case shared
+    /// Each layer regenerates its basis in chunks during forward and backward; memory O(chunk).
+    case onTheFly = "on-the-fly"
+}
+
+/// One of the three parameter-efficient methods the paper compares, with its settings.
+public enum AdapterMethod: Sendable, Equatable {
+    /// LoRA of rank `rank`, scale `c / rank`.
+    case lora(rank: Int, c: Float)
+    /// NOLA with `k` A-basis and `l` B-basis matrices per layer, rank `rank`, scale `c / rank`.
+    case nola(rank: Int, k: Int, l: Int, c: Float, basis: BasisMode)
+    /// PRANC with `n` full-size basis matrices per layer, `ΔW = s Σ α_i W_i`.
+    case pranc(n: Int, s: Float, onTheFly: Bool)
+
+    /// The method's name as written in files and tables: `lora`, `nola`, `pranc`.
+    public var name: String {
+        switch self {
+        case .lora: "lora"
+        case .nola: "nola"
+        case .pranc: "pranc"
+        }
+    }
+
+    /// Trainable scalars this method adds to a layer `(outputs, inputs)`.
+    public func trainableCount(inputs: Int, outputs: Int) -> Int {
+        switch self {
+        case .lora(let r, _): r * (inputs + outputs)
+        case .nola(_, let k, let l, _, _): k + l
+        case .pranc(let n, _, _): n
+        }
+    }
+}
+
+extension Sequential {
+    /// Freezes the whole model, then attaches `method` to every `Linear` layer (or those named in
+    /// `layers`), drawing every random tensor from `seed` by the rule of `BasisSeeds`. Returns the
+    /// adapters in layer order; only their coefficients (or LoRA's A, B) are trainable.
+    @discardableResult
+    public func attach(_ method: AdapterMethod, seed: UInt64, layers names: Set<String>? = nil) -> [any LinearAdapter] {
+        parameters.freezeAll()
+        var shared: [String: (RandomBasis, RandomBasis)] = [:]
+        var adapters: [any LinearAdapter] = []
+        for layer in linearLayers where names?.contains(layer.name) ?? true {
+            let (n, m) = (layer.inputs, layer.outputs)
+            let layerSeed = BasisSeeds.layerSeed(root: seed, name: layer.name)
+            let adapter: any LinearAdapter
+            switch method {
+            case .lora(let r, let c):
+                adapter = LoRAAdapter(
+                    name: layer.name, inputs: n, outputs: m, rank: r, c: c,
+                    random: RandomStream(seed: layerSeed, stream: BasisSeeds.initialA))
+            case .nola(let r, let k, let l, let c, .shared):
+                let key = "\(m)x\(n)"
+                if shared[key] == nil {
+                    let s = BasisSeeds.sharedSeed(root: seed, outputs: m, inputs: n)
+                    shared[key] = (
+                        RandomBasis(count: k, rows: r, cols: n, stream: RandomStream(seed: s, stream: BasisSeeds.nolaA)),
+                        RandomBasis(count: l, rows: m, cols: r, stream: RandomStream(seed: s, stream: BasisSeeds.nolaB))
+                    )
+                }
+                let a0 = RandomStream(seed: layerSeed, stream: BasisSeeds.initialA).kaimingUniform(rows: r, cols: n)
+                adapter = NOLAAdapter(name: layer.name, a0: a0, basisA: shared[key]!.0, basisB: shared[key]!.1, c: c)
+            case .nola(let r, let k, let l, let c, let mode):
+                adapter = NOLAAdapter(
+                    name: layer.name, inputs: n, outputs: m, rank: r, k: k, l: l, c: c, seed: layerSeed,
+                    storage: mode == .onTheFly ? .onTheFly : .materialized)
+            case .pranc(let count, let s, let onTheFly):
+                adapter = PRANCAdapter(
+                    name: layer.name, inputs: n, outputs: m, n: count, s: s, seed: layerSeed,
+                    storage: onTheFly ? .onTheFly : .materialized)
+            }
+            layer.adapter = adapter
+            adapters.append(adapter)
+        }
+        return adapters
+    }
+}
+
+extension Linear {
+    /// Takes a merged adapter back out of the weight, `W −= ΔW`, and attaches it again: the
+    /// inverse of `mergeAdapter()` (up to fp32 rounding).
+    public func unmerge(_ adapter: any LinearAdapter) {
+        checkPrecondition(self.adapter == nil, "Linear \(name).unmerge: an adapter is already attached")
+        BLAS.axpy(-1, adapter.deltaWeight(), &weight.value)
+        self.adapter = adapter
+    }
+}

@@ -1,0 +1,53 @@
+/// How every random tensor of an adapter is derived from one root seed, so that an adapter file's
+/// seed alone rebuilds every basis. `Sources/Python/nola_adapter.py` implements the same rule.
+///
+/// 1. A layer's seed: `layerSeed(root, name) = splitmix64(root ^ fnv1a64(name))`, where `name` is
+///    the layer's name (`fc1`) as UTF-8 bytes. In the shared-basis mode every layer of one shape
+///    `(out, in)` draws its basis from `layerSeed(root, "shared:<out>x<in>")` instead (its `A₀`
+///    still comes from its own name).
+/// 2. Within a layer's seed, each role has its own Philox stream (see `RandomStream` for the
+///    layout of a stream):
+///
+///        stream 1   A₀ (r, in): LoRA's initial A and NOLA's frozen A₀, Kaiming-uniform 1/√in
+///        stream 2   NOLA's A basis: A_i (r, in) for i = 0..<k, A_i at positions [i·r·in, (i+1)·r·in)
+///        stream 3   NOLA's B basis: B_j (out, r) for j = 0..<l, at positions [j·out·r, (j+1)·out·r)
+///        stream 4   PRANC's basis: W_i (out, in) for i = 0..<n, at positions [i·out·in, …)
+///
+///    Basis matrices are Uniform(−1, 1) (`RandomStream.fillSymmetric`), row-major.
+public enum BasisSeeds {
+    /// Stream ids of the roles above.
+    public static let initialA: UInt64 = 1
+    public static let nolaA: UInt64 = 2
+    public static let nolaB: UInt64 = 3
+    public static let pranc: UInt64 = 4
+
+    /// The seed of layer `name` under `root`.
+    public static func layerSeed(root: UInt64, name: String) -> UInt64 {
+        splitmix64(root ^ fnv1a64(name))
+    }
+
+    /// The seed of the basis shared by every layer of shape `(out, in)`.
+    public static func sharedSeed(root: UInt64, outputs: Int, inputs: Int) -> UInt64 {
+        layerSeed(root: root, name: "shared:\(outputs)x\(inputs)")
+    }
+
+    /// 64-bit FNV-1a of the UTF-8 bytes of `text` (offset basis 0xcbf29ce484222325, prime
+    /// 0x100000001b3).
+    public static func fnv1a64(_ text: String) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in text.utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x0000_0100_0000_01b3
+        }
+        return hash
+    }
+
+    /// SplitMix64's output function (Steele, Lea, Flood 2014) applied once to `x + γ`,
+    /// γ = 0x9e3779b97f4a7c15: a bijective scrambler, so distinct inputs give distinct seeds.
+    public static func splitmix64(_ x: UInt64) -> UInt64 {
+        var z = x &+ 0x9e37_79b9_7f4a_7c15
+        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
+        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
+        return z ^ (z >> 31)
+    }
+}

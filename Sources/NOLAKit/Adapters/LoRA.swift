@@ -1,0 +1,66 @@
+/// LoRA (Hu et al. 2021) on one `Linear` layer: `ΔW = (c/r) · B A`.
+///
+/// Shapes: `A: (r, in)`, Kaiming-uniform (PyTorch's `nn.Linear` default, bound `1/√in`);
+/// `B: (out, r)`, zeros, so `ΔW = 0` at the start. Trainable: `r · (in + out)`.
+///
+/// The paper writes `ΔW = A × B` with `A ∈ R^{m×r}`, `B ∈ R^{r×n}`: its `A` is our `B` and its
+/// `B` is our `A` (we follow the authors' code and PyTorch's `(out, in)` weight layout).
+public final class LoRAAdapter: LinearAdapter {
+    /// `A: (r, in)`.
+    public let a: Parameter
+    /// `B: (out, r)`.
+    public let b: Parameter
+    /// The rank `r`.
+    public let rank: Int
+    /// The constant `c` of the scale `c / r`.
+    public let c: Float
+    /// `c / r`.
+    public var scale: Float { c / Float(rank) }
+
+    private var update = LowRankUpdate()
+    private var dA: Matrix? = nil
+    private var dB: Matrix? = nil
+
+    /// LoRA of rank `rank` for a layer `(outputs, inputs)` named `name`; `A` is drawn from
+    /// `random` (use stream `BasisSeeds.initialA` of the layer's seed).
+    public init(name: String, inputs: Int, outputs: Int, rank: Int, c: Float = 1, random: RandomStream) {
+        checkPrecondition(rank > 0, "LoRA \(name): rank must be positive, got \(rank)")
+        self.rank = rank
+        self.c = c
+        a = Parameter(name: "\(name).lora_A", value: random.kaimingUniform(rows: rank, cols: inputs))
+        b = Parameter(name: "\(name).lora_B", value: Matrix(rows: outputs, cols: rank))
+    }
+
+    public var parameters: [Parameter] { [a, b] }
+
+    /// `y += (c/r) · (x Aᵀ) Bᵀ`.  `x: (batch, in)`, `y: (batch, out)`.
+    public func forward(_ x: Matrix, adding y: inout Matrix) {
+        update.forward(x, a: a.value, b: b.value, scale: scale, adding: &y)
+    }
+
+    /// `dA += dhᵀ x`, `dB += (c/r) dyᵀ h`, `dx += dh A` with `dh = (c/r) dy B`.
+    public func backward(_ dy: Matrix, input x: Matrix, addingTo dx: inout Matrix?) {
+        prepare(&dA, like: a, when: a.isTrainable)
+        prepare(&dB, like: b, when: b.isTrainable)
+        update.backward(dy, input: x, a: a.value, b: b.value, scale: scale, dA: &dA, dB: &dB, dx: &dx)
+        if let dA { BLAS.axpy(1, dA, &a.grad) }
+        if let dB { BLAS.axpy(1, dB, &b.grad) }
+    }
+
+    /// `ΔW = (c/r) · B A`: `(out, in)`.
+    public func deltaWeight() -> Matrix {
+        var delta = Matrix(rows: b.value.rows, cols: a.value.cols)
+        BLAS.gemm(b.value, a.value, into: &delta, alpha: scale)
+        return delta
+    }
+}
+
+/// Makes `buffer` a matrix shaped like `p` when `needed`, or nil.
+func prepare(_ buffer: inout Matrix?, like p: Parameter, when needed: Bool) {
+    guard needed else {
+        buffer = nil
+        return
+    }
+    if buffer == nil { buffer = Matrix(rows: 0, cols: 0) }
+    buffer!.prepare(rows: p.value.rows, cols: p.value.cols)
+}

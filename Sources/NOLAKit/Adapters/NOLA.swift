@@ -1,0 +1,122 @@
+/// NOLA (Koohpayegani et al., ICLR 2024) on one `Linear` layer: LoRA whose `A` and `B` are
+/// linear combinations of frozen random matrices, with only the mixing coefficients trained.
+///
+///     A  = A₀ + Σ_{i<k} α_i A_i        A₀, A_i: (r, in)
+///     B  =      Σ_{j<l} β_j B_j        B_j: (out, r)
+///     ΔW = (c/r) · B A                 (out, in), never formed in training
+///
+/// `A₀` is frozen Kaiming-uniform (LoRA's initial `A`), the basis is Uniform(−1, 1) from a seed
+/// (`BasisSeeds`), and `α = β = 0` at the start: `ΔW = 0`, yet `∂L/∂β ≠ 0` because `A = A₀ ≠ 0`.
+/// This follows the authors' GPT-2 code. The paper's Eq. 1 has no `A₀`: with it, `A` would start
+/// at zero together with `B`, and both gradients would vanish (`dB ∝ A`, `dA ∝ B`), so nothing
+/// would ever train from `α = β = 0`.
+///
+/// Trainable: `k + l`, whatever `in`, `out` and `r` are. Stored in a file: the seed and α, β.
+///
+/// Backward (see `LowRankUpdate`): `dB`, `dA` as LoRA's, then `dβ_j += ⟨B_j, dB⟩` and
+/// `dα_i += ⟨A_i, dA⟩`, each one matrix–vector product with the stacked basis.
+public final class NOLAAdapter: LinearAdapter {
+    /// `α`: `(1, k)`.
+    public let alpha: Parameter
+    /// `β`: `(1, l)`.
+    public let beta: Parameter
+    /// Frozen `A₀: (r, in)`.
+    public let a0: Parameter
+    /// `A_i: (r, in)`, `k` of them.
+    public let basisA: RandomBasis
+    /// `B_j: (out, r)`, `l` of them.
+    public let basisB: RandomBasis
+    /// The rank `r`.
+    public let rank: Int
+    /// The constant `c` of the scale `c / r`.
+    public let c: Float
+    /// `c / r`.
+    public var scale: Float { c / Float(rank) }
+
+    private var update = LowRankUpdate()
+    /// `A` and `B` as combined in the last forward, reused by the backward.
+    private var a = Matrix(rows: 0, cols: 0)
+    private var b = Matrix(rows: 0, cols: 0)
+    private var dA: Matrix? = nil
+    private var dB: Matrix? = nil
+
+    /// NOLA for a layer named `name` with `A₀` from `initialA` and the two bases given (they may
+    /// be shared with other layers of the same shape). `k = basisA.count`, `l = basisB.count`.
+    public init(name: String, a0: Matrix, basisA: RandomBasis, basisB: RandomBasis, c: Float = 1) {
+        let rank = a0.rows
+        checkPrecondition(
+            basisA.rows == rank && basisA.cols == a0.cols && basisB.cols == rank,
+            "NOLA \(name): A₀ is \(a0.shapeDescription) but the A basis is (\(basisA.rows)×\(basisA.cols)) "
+                + "and the B basis (\(basisB.rows)×\(basisB.cols))")
+        self.rank = rank
+        self.c = c
+        self.a0 = Parameter(name: "\(name).nola_A0", value: a0, trainable: false)
+        self.basisA = basisA
+        self.basisB = basisB
+        alpha = Parameter(name: "\(name).nola_alpha", value: Matrix(rows: 1, cols: basisA.count))
+        beta = Parameter(name: "\(name).nola_beta", value: Matrix(rows: 1, cols: basisB.count))
+    }
+
+    /// NOLA with its own bases for a layer `(outputs, inputs)`, everything drawn from `seed` by
+    /// the rule of `BasisSeeds`.
+    public convenience init(
+        name: String, inputs: Int, outputs: Int, rank: Int, k: Int, l: Int, c: Float = 1,
+        seed: UInt64, storage: RandomBasis.Storage = .materialized
+    ) {
+        let a0 = RandomStream(seed: seed, stream: BasisSeeds.initialA).kaimingUniform(rows: rank, cols: inputs)
+        self.init(
+            name: name, a0: a0,
+            basisA: RandomBasis(count: k, rows: rank, cols: inputs,
+                                stream: RandomStream(seed: seed, stream: BasisSeeds.nolaA), storage: storage),
+            basisB: RandomBasis(count: l, rows: outputs, cols: rank,
+                                stream: RandomStream(seed: seed, stream: BasisSeeds.nolaB), storage: storage),
+            c: c)
+    }
+
+    /// `α`, `β` (trainable) and `A₀` (frozen); the basis is not a parameter: it is regenerated
+    /// from the seed and never stored.
+    public var parameters: [Parameter] { [alpha, beta, a0] }
+
+    /// The coefficients used by the forward pass. A quantization-aware trainer replaces them by
+    /// their quantized values (see `coefficientTransform`).
+    public var coefficientTransform: (@Sendable ([Float]) -> [Float])? = nil
+
+    /// `A = A₀ + Σ α_i A_i` and `B = Σ β_j B_j` from the current coefficients.
+    public func combinedFactors() -> (a: Matrix, b: Matrix) {
+        var a = a0.value
+        var b = Matrix(rows: basisB.rows, cols: rank)
+        let alphas = coefficientTransform?(alpha.value.data) ?? alpha.value.data
+        let betas = coefficientTransform?(beta.value.data) ?? beta.value.data
+        basisA.combine(alphas, into: &a)
+        basisB.combine(betas, into: &b)
+        return (a, b)
+    }
+
+    /// `y += (c/r) · (x Aᵀ) Bᵀ` with `A`, `B` combined from the basis.
+    public func forward(_ x: Matrix, adding y: inout Matrix) {
+        (a, b) = combinedFactors()
+        update.forward(x, a: a, b: b, scale: scale, adding: &y)
+    }
+
+    /// `dβ += S_B vec(dB)`, `dα += S_A vec(dA)`, `dx += dh A`.
+    public func backward(_ dy: Matrix, input x: Matrix, addingTo dx: inout Matrix?) {
+        prepare(&dA, like: a0, when: alpha.isTrainable)
+        if beta.isTrainable {
+            if dB == nil { dB = Matrix(rows: 0, cols: 0) }
+            dB!.prepare(rows: b.rows, cols: b.cols)
+        } else {
+            dB = nil
+        }
+        update.backward(dy, input: x, a: a, b: b, scale: scale, dA: &dA, dB: &dB, dx: &dx)
+        if let dA { basisA.project(dA, addingTo: &alpha.grad.data) }
+        if let dB { basisB.project(dB, addingTo: &beta.grad.data) }
+    }
+
+    /// `ΔW = (c/r) · B A`: `(out, in)`.
+    public func deltaWeight() -> Matrix {
+        let (a, b) = combinedFactors()
+        var delta = Matrix(rows: b.rows, cols: a.cols)
+        BLAS.gemm(b, a, into: &delta, alpha: scale)
+        return delta
+    }
+}

@@ -1,0 +1,72 @@
+/// PRANC (Nooralinejad et al., ICCV 2023) on one `Linear` layer: the weight change is a linear
+/// combination of full-size random matrices, and only the coefficients train.
+///
+///     ΔW = s · Σ_{i<n} α_i W_i         W_i: (out, in), Uniform(−1, 1), frozen
+///
+/// `α = 0` at the start. Unlike NOLA, every step must form `ΔW` (the basis is as large as the
+/// layer): combining costs `n · out · in` multiply-adds forward and the same again backward
+/// (`dα_i = ⟨W_i, dΔW⟩`), against NOLA's `≈ (k + l) · r · (in + out)` — the paper's `d/r`
+/// speed-up argument (§2, "Efficiency of NOLA compared to PRANC").
+///
+/// Trainable: `n` per layer. (PRANC's paper reshapes a whole network into one vector; here each
+/// layer has its own `n`, as in the NOLA paper's MNIST comparison, appendix A.2.)
+public final class PRANCAdapter: LinearAdapter {
+    /// `α`: `(1, n)`.
+    public let alpha: Parameter
+    /// `W_i: (out, in)`, `n` of them.
+    public let basis: RandomBasis
+    /// The scale `s` applied to the combination.
+    public let s: Float
+
+    /// `ΔW` of the last forward, kept for the backward.
+    private var delta = Matrix(rows: 0, cols: 0)
+    private var dDelta = Matrix(rows: 0, cols: 0)
+
+    /// PRANC over `basis` (of `(out, in)` matrices) for a layer named `name`.
+    public init(name: String, basis: RandomBasis, s: Float = 1) {
+        self.basis = basis
+        self.s = s
+        alpha = Parameter(name: "\(name).pranc_alpha", value: Matrix(rows: 1, cols: basis.count))
+    }
+
+    /// PRANC with `n` basis matrices for a layer `(outputs, inputs)`, drawn from stream
+    /// `BasisSeeds.pranc` of `seed`.
+    public convenience init(
+        name: String, inputs: Int, outputs: Int, n: Int, s: Float = 1, seed: UInt64,
+        storage: RandomBasis.Storage = .materialized
+    ) {
+        let basis = RandomBasis(
+            count: n, rows: outputs, cols: inputs, stream: RandomStream(seed: seed, stream: BasisSeeds.pranc),
+            storage: storage)
+        self.init(name: name, basis: basis, s: s)
+    }
+
+    public var parameters: [Parameter] { [alpha] }
+
+    /// `ΔW = s Σ α_i W_i`, then `y += x ΔWᵀ`.
+    public func forward(_ x: Matrix, adding y: inout Matrix) {
+        delta = deltaWeight()
+        BLAS.gemm(x, delta, into: &y, transposeB: true, beta: 1)
+    }
+
+    /// `dΔW = dyᵀ x`, `dα_i += s ⟨W_i, dΔW⟩`, `dx += dy ΔW`.
+    public func backward(_ dy: Matrix, input x: Matrix, addingTo dx: inout Matrix?) {
+        if alpha.isTrainable {
+            dDelta.prepare(rows: delta.rows, cols: delta.cols)
+            BLAS.gemm(dy, x, into: &dDelta, transposeA: true, alpha: s)
+            basis.project(dDelta, addingTo: &alpha.grad.data)
+        }
+        if dx != nil {
+            BLAS.gemm(dy, delta, into: &dx!, beta: 1)
+        }
+    }
+
+    /// `ΔW = s · Σ α_i W_i`: `(out, in)`.
+    public func deltaWeight() -> Matrix {
+        var d = Matrix(rows: basis.rows, cols: basis.cols)
+        var scaled = alpha.value.data
+        if s != 1 { for i in scaled.indices { scaled[i] *= s } }
+        basis.combine(scaled, into: &d)
+        return d
+    }
+}

@@ -1,0 +1,162 @@
+/// A fully connected layer, `y = x Wᵀ + b`, as PyTorch's `nn.Linear`.
+///
+/// Shapes: `x: (batch, in)`, `W: (out, in)`, `b: (1, out)`, `y: (batch, out)`.
+///
+/// Backward, from `dy: (batch, out)`:
+/// - `dW += dyᵀ x`   `(out, batch)·(batch, in)`
+/// - `db += Σ_rows dy`
+/// - `dx  = dy W`    `(batch, out)·(out, in)`, skipped when `computesInputGradient` is false
+///   (the first layer of a network, whose input is data: half of its backward cost).
+///
+/// An optional `adapter` adds `Δ(x)` to the output and takes part in backward and `parameters`;
+/// `mergeAdapter()` folds it into `W` so inference costs nothing extra.
+public final class Linear: Layer {
+    /// A short name (`fc1`); the parameters are named `fc1.weight`, `fc1.bias`.
+    public let name: String
+    /// Input features, `in`.
+    public let inputs: Int
+    /// Output features, `out`.
+    public let outputs: Int
+    /// `W: (out, in)`.
+    public let weight: Parameter
+    /// `b: (1, out)`, or nil for a layer without bias.
+    public let bias: Parameter?
+    /// Whether `backward` computes `dx`. Off for a first layer: `backward` then returns an
+    /// empty `(0×0)` matrix.
+    public var computesInputGradient: Bool
+    /// The learned update added to the output (LoRA, PRANC, NOLA), or nil.
+    public var adapter: (any LinearAdapter)?
+
+    /// The input of the last forward, kept for `dW = dyᵀ x` (released by backward).
+    private var input = Matrix(rows: 0, cols: 0)
+    /// Reused buffers for `y` and `dx`.
+    private var output = Matrix(rows: 0, cols: 0)
+    private var inputGradient: Matrix? = Matrix(rows: 0, cols: 0)
+
+    /// A layer with the given weight `(out, in)` and optional bias `(1, out)`.
+    public init(
+        name: String, weight: Matrix, bias: Matrix?, computesInputGradient: Bool = true
+    ) {
+        if let bias {
+            checkPrecondition(
+                bias.rows == 1 && bias.cols == weight.rows,
+                "Linear \(name): bias is \(bias.shapeDescription) but W is \(weight.shapeDescription), "
+                    + "so the bias must be (1×\(weight.rows))")
+        }
+        self.name = name
+        self.inputs = weight.cols
+        self.outputs = weight.rows
+        self.weight = Parameter(name: "\(name).weight", value: weight)
+        self.bias = bias.map { Parameter(name: "\(name).bias", value: $0) }
+        self.computesInputGradient = computesInputGradient
+    }
+
+    /// A layer initialised as PyTorch does by default, from `random`: `W` Kaiming-uniform,
+    /// Uniform(±1/√in), from positions `[0, out·in)`; then `b` Uniform(±1/√in) from positions
+    /// `[out·in, out·in + out)` of the same stream.
+    public convenience init(
+        name: String, inputs: Int, outputs: Int, bias: Bool = true,
+        computesInputGradient: Bool = true, random: RandomStream
+    ) {
+        checkPrecondition(inputs > 0 && outputs > 0, "Linear \(name): shape (\(outputs)×\(inputs)) must be positive")
+        let w = random.kaimingUniform(rows: outputs, cols: inputs)
+        let b =
+            bias
+            ? random.uniformMatrix(
+                rows: 1, cols: outputs, bound: RandomStream.kaimingBound(fanIn: inputs),
+                from: UInt64(outputs * inputs))
+            : nil
+        self.init(name: name, weight: w, bias: b, computesInputGradient: computesInputGradient)
+    }
+
+    /// `W` and `b` (if any), then the adapter's tensors.
+    public var parameters: [Parameter] {
+        [weight] + (bias.map { [$0] } ?? []) + (adapter?.parameters ?? [])
+    }
+
+    /// `y = x Wᵀ + b (+ Δ(x))`.  `x: (batch, in)` → `y: (batch, out)`.
+    public func forward(_ x: Matrix) -> Matrix {
+        checkPrecondition(
+            x.cols == inputs,
+            "Linear \(name): input is \(x.shapeDescription) but W is \(weight.value.shapeDescription), "
+                + "so the input needs \(inputs) columns")
+        input = x
+        output.prepare(rows: x.rows, cols: outputs)
+        if let bias {
+            // y starts as b in every row, then the product is added to it.
+            Linear.broadcastRows(bias.value, into: &output)
+            BLAS.gemm(x, weight.value, into: &output, transposeB: true, beta: 1)
+        } else {
+            BLAS.gemm(x, weight.value, into: &output, transposeB: true)
+        }
+        adapter?.forward(x, adding: &output)
+        return output
+    }
+
+    /// `dx = dy W` (or an empty matrix, see `computesInputGradient`); `dW += dyᵀ x`,
+    /// `db += Σ_rows dy` for trainable `W`, `b`.  `dy: (batch, out)` → `dx: (batch, in)`.
+    public func backward(_ dy: Matrix) -> Matrix {
+        checkPrecondition(
+            dy.rows == input.rows && dy.cols == outputs && input.cols == inputs,
+            "Linear \(name).backward: dy is \(dy.shapeDescription) but the cached input is "
+                + "\(input.shapeDescription) and W is \(weight.value.shapeDescription) "
+                + "(call forward before each backward)")
+        if weight.isTrainable {
+            BLAS.gemm(dy, input, into: &weight.grad, transposeA: true, beta: 1)
+        }
+        if let bias, bias.isTrainable {
+            Linear.addColumnSums(dy, into: &bias.grad)
+        }
+        if computesInputGradient {
+            if inputGradient == nil { inputGradient = Matrix(rows: 0, cols: 0) }
+            inputGradient!.prepare(rows: dy.rows, cols: inputs)
+            BLAS.gemm(dy, weight.value, into: &inputGradient!)
+        } else {
+            inputGradient = nil
+        }
+        adapter?.backward(dy, input: input, addingTo: &inputGradient)
+        input = Matrix(rows: 0, cols: 0)
+        return inputGradient ?? Matrix(rows: 0, cols: 0)
+    }
+
+    /// Folds the adapter into the weight, `W += ΔW`, and detaches it: the layer then computes
+    /// the same function with no adapter cost.
+    public func mergeAdapter() {
+        guard let adapter else {
+            fatalError("Linear \(name).mergeAdapter: there is no adapter to merge")
+        }
+        let delta = adapter.deltaWeight()
+        checkPrecondition(
+            delta.rows == outputs && delta.cols == inputs,
+            "Linear \(name).mergeAdapter: ΔW is \(delta.shapeDescription) but W is \(weight.value.shapeDescription)")
+        BLAS.axpy(1, delta, &weight.value)
+        self.adapter = nil
+    }
+
+    // MARK: Row and column loops
+
+    /// Copies the row vector `b: (1, n)` into every row of `y: (batch, n)`.
+    static func broadcastRows(_ b: Matrix, into y: inout Matrix) {
+        let n = y.cols
+        b.data.withUnsafeBufferPointer { pb in
+            y.data.withUnsafeMutableBufferPointer { py in
+                for i in 0..<y.rows {
+                    (py.baseAddress! + i * n).update(from: pb.baseAddress!, count: n)
+                }
+            }
+        }
+    }
+
+    /// `sums[j] += Σ_i m[i, j]`.  `m: (batch, n)`, `sums: (1, n)`.
+    static func addColumnSums(_ m: Matrix, into sums: inout Matrix) {
+        let n = m.cols
+        m.data.withUnsafeBufferPointer { pm in
+            sums.data.withUnsafeMutableBufferPointer { ps in
+                for i in 0..<m.rows {
+                    let row = pm.baseAddress! + i * n
+                    for j in 0..<n { ps[j] += row[j] }
+                }
+            }
+        }
+    }
+}

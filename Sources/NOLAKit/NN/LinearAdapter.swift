@@ -1,0 +1,29 @@
+/// Adds a learned update `Δ(x)` to a `Linear` layer's output: the hook LoRA, PRANC and NOLA
+/// implement.
+///
+/// A `Linear` with an adapter computes `y = x Wᵀ + b + Δ(x)`, where `Δ(x) = x ΔWᵀ` for some
+/// weight update `ΔW: (out, in)` that the adapter may never form (LoRA computes `(x Aᵀ) Bᵀ`).
+/// The layer calls the adapter right after its own forward and backward, with the same input:
+///
+///     linear.adapter = myAdapter       // attach
+///     linear.weight.freeze()           // adapters usually train alone
+///     ...train...
+///     linear.mergeAdapter()            // W += ΔW; the adapter is detached
+///
+/// Conventions an adapter follows (the same as `Layer`'s): gradients are ADDED into its
+/// parameters' `grad`, and not computed at all for frozen parameters (a random basis).
+public protocol LinearAdapter: AnyObject {
+    /// `y += Δ(x)`.  `x: (batch, in)`, `y: (batch, out)`.
+    func forward(_ x: Matrix, adding y: inout Matrix)
+
+    /// Accumulates the adapter's parameter gradients from `dy: (batch, out)` and the same
+    /// `x: (batch, in)` as the forward; when `dx` is non-nil, adds the adapter's contribution
+    /// `dy ΔW` to it (`dx: (batch, in)`). `dx` is nil when the layer skips its input gradient.
+    func backward(_ dy: Matrix, input x: Matrix, addingTo dx: inout Matrix?)
+
+    /// The adapter's tensors, trainable and frozen.
+    var parameters: [Parameter] { get }
+
+    /// `ΔW: (out, in)`, for merging into `W`.
+    func deltaWeight() -> Matrix
+}

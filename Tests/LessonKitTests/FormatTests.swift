@@ -1,3 +1,0 @@
-import Testing
-@testable import LessonKit
-@Test func placeholderCompiles() { #expect(Format.count(1306) == "1,306") }

@@ -15,7 +15,8 @@ public struct DigitDataset: Sendable, Equatable {
     public let images: Matrix
     /// One label in 0…9 per row of `images`.
     public let labels: [Int]
-    /// What the set is, for narration: "synthetic upright digits, seed 1", "MNIST t10k".
+    /// What the set is, for narration: "synthetic upright digits (seed 1, images 0…7999)",
+    /// "MNIST test split, training part".
     public let name: String
 
     /// A set over `images: (n, 784)` and `n` labels in 0…9.

@@ -29,8 +29,6 @@ enum DigitGlyphs {
     // MARK: The shapes
 
     static let zero: Glyph = [[.arc(cx: 0, cy: 0, rx: 0.27, ry: 0.48, from: 100, to: 465)]]
-    /// A zero with a slash through it, as some European and engineering hands write it.
-    static let slashedZero: Glyph = zero + [[.point(-0.2, -0.36), .point(0.2, 0.36)]]
 
     static let plainOne: Glyph = [[.point(0.03, 0.5), .point(-0.03, -0.5)]]
     static let flaggedOne: Glyph = [[.point(-0.18, 0.3), .point(0.03, 0.5), .point(-0.03, -0.5)]]

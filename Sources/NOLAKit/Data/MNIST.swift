@@ -131,7 +131,7 @@ public enum MNIST {
     ///   first 2,000 digits for validation, the other 8,000 for training.
     ///
     /// Both parts come in a fixed shuffled order (seed `splitSeed`), so their first `n` digits are
-    /// a uniform sample: MNIST's test file puts its easier half (Census employees) first.
+    /// a uniform sample (MNIST's test file has its cleaner, easier half first).
     public static func trainingAndValidation(folder: String = defaultFolder) throws
         -> (train: DigitDataset, validation: DigitDataset)
     {

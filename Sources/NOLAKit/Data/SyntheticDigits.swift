@@ -1,10 +1,10 @@
 /// Which of the two synthetic digit domains to draw. Both have the same ten labels.
 public enum DigitStyle: String, Sendable, CaseIterable {
-    /// Everyday upright digits: small tilt, thin to medium strokes. The default domain.
+    /// Everyday upright digits: tilted at most 15°, thin to medium strokes. The default domain.
     case upright
-    /// The shifted domain for the adaptation lessons: the same digits leaning hard to the right,
-    /// in a bold pen, with continental/cursive glyph variants (slashed 0, footed 1, looped 2,
-    /// flat-topped 3, open 4, crossed 7). See `SyntheticDigits.Pose` for the exact numbers.
+    /// The shifted domain for the adaptation lessons: the same digits turned 22–38° clockwise,
+    /// in a bold pen, with continental/cursive glyph variants (footed 1, looped 2, flat-topped 3,
+    /// open 4, crossed 7, straight-tailed 9). See `SyntheticDigits.Pose` and `DigitGlyphs`.
     case shifted
 }
 
@@ -26,8 +26,9 @@ public enum DigitStyle: String, Sendable, CaseIterable {
 /// 6. add uniform noise `±noise` to every pixel (8 bits each, from words 4096… of the stream)
 ///    and clamp to [0, 1].
 ///
-/// All arithmetic is in IEEE `Float`/`Double` with no library trigonometry (see `sinCos`), so the
-/// same seed gives byte-identical images on every platform.
+/// All arithmetic is plain IEEE `Float`/`Double`, with no C-library trigonometry (see `sinCos`),
+/// so that the same seed gives the same bytes on every platform (the pinned checksums were
+/// computed on Linux x86-64).
 public enum SyntheticDigits {
     /// The ranges a style draws its pose from. Angles in degrees (positive = counter-clockwise),
     /// lengths in pixels, scales relative to a glyph 18 pixels tall.
@@ -49,13 +50,13 @@ public enum SyntheticDigits {
         /// Amplitude of the uniform pixel noise.
         public var noise: ClosedRange<Float>
 
-        /// The upright style: tilt ±12°, shear ±0.25, pen half-width 0.8–1.5 px.
+        /// The upright style: tilt ±15°, shear ±0.3, pen half-width 0.8–1.5 px.
         public static let upright = Pose(
             rotation: -15...15, shear: -0.3...0.3, scale: 0.78...1.1, aspect: 0.75...1.25,
             shift: -2...2, halfWidth: 0.8...1.5, ink: 0.75...1, noise: 0...0.12)
 
-        /// The shifted style: turned 25–45° clockwise and leaning on top of that (shear
-        /// 0.1–0.35), a bold pen (half-width 1.7–2.4 px), slightly smaller.
+        /// The shifted style: turned 22–38° clockwise and leaning further right (shear 0–0.2),
+        /// a bold pen (half-width 1.5–2.1 px), slightly smaller.
         public static let shifted = Pose(
             rotation: -38 ... -22, shear: 0...0.2, scale: 0.8...1.0, aspect: 0.75...1.25,
             shift: -2...2, halfWidth: 1.5...2.1, ink: 0.75...1, noise: 0...0.12)

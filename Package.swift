@@ -1,6 +1,7 @@
 // swift-tools-version: 6.1
 // NOLA Lessons in Swift — see README.md for the two commands that build, run and test everything.
 
+import Foundation
 import PackageDescription
 
 /// The numeric targets are compiled optimized in every configuration, so that a student's plain
@@ -8,8 +9,13 @@ import PackageDescription
 /// debug: `-wmo` there would break SwiftPM's incremental build.
 let optimizedInDebug: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]
 
-/// The lessons in order; each is an executable target `Lessons/lessonNN/main.swift`.
-let lessons = (1...3).map { $0 < 10 ? "lesson0\($0)" : "lesson\($0)" }
+/// The lessons, one executable target per folder `Lessons/lessonNN/` (each holds a `main.swift`):
+/// adding a lesson is adding its folder.
+let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+let lessons = ((try? FileManager.default.contentsOfDirectory(
+    atPath: packageRoot.appendingPathComponent("Lessons").path)) ?? [])
+    .filter { $0.hasPrefix("lesson") && !$0.contains(".") }
+    .sorted()
 
 let package = Package(
     name: "NOLALessons",

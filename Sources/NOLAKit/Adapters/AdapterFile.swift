@@ -1,0 +1,291 @@
+import Foundation
+
+/// Adapters on disk: a `.safetensors` file that holds what a method must store and nothing more.
+///
+/// A NOLA file holds one root seed and, per layer, the coefficients `α: (k)` and `β: (l)`; every
+/// basis matrix and `A₀` is regenerated from the seed by the rule of `BasisSeeds` and the stream
+/// layout of `RandomStream`. A LoRA file holds `A` and `B` themselves; a PRANC file the seed and
+/// `α: (n)` per layer. `Sources/Python/nola_adapter.py` reads these files without Swift.
+///
+/// The `__metadata__` map (all values are strings, as safetensors requires):
+///
+///     format          "nola-lessons-adapter"
+///     format_version  "1"
+///     method          "lora" | "nola" | "pranc"
+///     generator       "philox4x32-10"
+///     seed_rule       "splitmix64(root ^ fnv1a64(name)); streams 1 A0, 2 A_i, 3 B_j, 4 W_i"
+///     root_seed       decimal UInt64
+///     layers          JSON array of {"name": "fc1", "outputs": 256, "inputs": 784}, in model order
+///     rank, c         LoRA and NOLA (scale = c / rank)
+///     k, l, basis     NOLA; basis "per-layer" or "shared" (which seeds the basis; see BasisSeeds)
+///     n, s            PRANC (ΔW = s Σ α_i W_i)
+///     precision       "f32" | "f16"  (how the stored tensors were written)
+///
+/// Tensors, per layer `<name>`: LoRA `<name>.lora_A: (r, in)`, `<name>.lora_B: (out, r)`; NOLA
+/// `<name>.nola_alpha: (k)`, `<name>.nola_beta: (l)`; PRANC `<name>.pranc_alpha: (n)`. F32 or F16.
+public enum AdapterFile {
+    /// The value of the `format` metadata key.
+    public static let format = "nola-lessons-adapter"
+    /// The value of the `format_version` key this code writes and reads.
+    public static let version = "1"
+    /// The value of the `generator` key.
+    public static let generator = "philox4x32-10"
+    /// The value of the `seed_rule` key: a short statement of `BasisSeeds`.
+    public static let seedRule = "splitmix64(root ^ fnv1a64(name)); streams 1 A0, 2 A_i, 3 B_j, 4 W_i"
+
+    /// How the stored tensors are written.
+    public enum Precision: String, Sendable, CaseIterable {
+        case f32, f16
+    }
+
+    /// What a file says about the adapters it holds.
+    public struct Description: Sendable, Equatable {
+        /// The method and its settings. For NOLA, the basis mode is `.perLayer` or `.shared` as
+        /// stored; loading may regenerate a per-layer basis on the fly instead (same numbers).
+        public var method: AdapterMethod
+        /// The root seed every random tensor derives from.
+        public var rootSeed: UInt64
+        /// The adapted layers in model order: name, outputs, inputs.
+        public var layers: [(name: String, outputs: Int, inputs: Int)]
+        public var precision: Precision
+
+        public static func == (x: Description, y: Description) -> Bool {
+            x.method == y.method && x.rootSeed == y.rootSeed && x.precision == y.precision
+                && x.layers.elementsEqual(y.layers) { $0 == $1 }
+        }
+    }
+
+    // MARK: Writing
+
+    /// The file for the adapters attached to `model` (attached by `model.attach(method, seed:)`).
+    public static func file(
+        of model: Sequential, method: AdapterMethod, seed: UInt64, precision: Precision = .f32
+    ) -> SafeTensorsFile {
+        let adapted = model.linearLayers.filter { $0.adapter != nil }
+        checkPrecondition(!adapted.isEmpty, "AdapterFile: the model has no adapters attached")
+        var metadata = [
+            "format": format, "format_version": version, "method": method.name, "generator": generator,
+            "seed_rule": seedRule, "root_seed": String(seed), "precision": precision.rawValue,
+            "layers": "[" + adapted.map {
+                "{\"name\": \(jsonString($0.name)), \"outputs\": \($0.outputs), \"inputs\": \($0.inputs)}"
+            }.joined(separator: ", ") + "]",
+        ]
+        switch method {
+        case .lora(let r, let c):
+            metadata["rank"] = String(r)
+            metadata["c"] = String(c)
+        case .nola(let r, let k, let l, let c, let basis):
+            metadata["rank"] = String(r)
+            metadata["c"] = String(c)
+            metadata["k"] = String(k)
+            metadata["l"] = String(l)
+            metadata["basis"] = basis == .shared ? BasisMode.shared.rawValue : BasisMode.perLayer.rawValue
+        case .pranc(let n, let s, _):
+            metadata["n"] = String(n)
+            metadata["s"] = String(s)
+        }
+        var tensors: [String: SafeTensorsFile.Tensor] = [:]
+        for layer in adapted {
+            for (name, value, shape) in storedTensors(of: layer.adapter!, layer: layer) {
+                tensors[name] = precision == .f32
+                    ? SafeTensorsFile.Tensor(float32: value, shape: shape)
+                    : SafeTensorsFile.Tensor(float16: value, shape: shape)
+            }
+        }
+        return SafeTensorsFile(metadata: metadata, tensors: tensors)
+    }
+
+    /// Writes the adapters of `model` to `url` (see `file(of:method:seed:precision:)`).
+    public static func save(
+        _ model: Sequential, method: AdapterMethod, seed: UInt64, precision: Precision = .f32, to url: URL
+    ) throws {
+        try file(of: model, method: method, seed: seed, precision: precision).write(to: url)
+    }
+
+    /// The tensors a file stores for one adapter: name, values, shape.
+    static func storedTensors(of adapter: any LinearAdapter, layer: Linear) -> [(String, [Float], [Int])] {
+        switch adapter {
+        case let lora as LoRAAdapter:
+            return [(lora.a.name, lora.a.value.data, [lora.a.value.rows, lora.a.value.cols]),
+                    (lora.b.name, lora.b.value.data, [lora.b.value.rows, lora.b.value.cols])]
+        case let nola as NOLAAdapter:
+            return [(nola.alpha.name, nola.alpha.value.data, [nola.alpha.count]),
+                    (nola.beta.name, nola.beta.value.data, [nola.beta.count])]
+        case let pranc as PRANCAdapter:
+            return [(pranc.alpha.name, pranc.alpha.value.data, [pranc.alpha.count])]
+        default:
+            checkPrecondition(false, "AdapterFile: layer \(layer.name) has an adapter of unknown kind")
+            return []
+        }
+    }
+
+    // MARK: Reading
+
+    /// Reads and checks the metadata of an adapter file (tensors are checked by `load`).
+    /// Throws `SafeTensorsError` with one line naming the file and the problem.
+    public static func describe(_ file: SafeTensorsFile, source: String) throws -> Description {
+        func value(_ key: String) throws -> String { try file.metadataValue(key, source: source) }
+        func positive(_ key: String) throws -> Int {
+            guard let v = Int(try value(key)), v > 0 else {
+                throw SafeTensorsError(source, "metadata '\(key)' must be a positive integer, found '\(try value(key))'")
+            }
+            return v
+        }
+        func real(_ key: String) throws -> Float {
+            guard let v = Float(try value(key)), v.isFinite else {
+                throw SafeTensorsError(source, "metadata '\(key)' must be a finite number, found '\(try value(key))'")
+            }
+            return v
+        }
+        guard file.metadata["format"] == format else {
+            throw SafeTensorsError(source, "is not a NOLA Lessons adapter file (metadata 'format' is "
+                + "\(file.metadata["format"].map { "'\($0)'" } ?? "missing"), expected '\(format)')")
+        }
+        guard try value("format_version") == version else {
+            throw SafeTensorsError(source, "adapter format version '\(try value("format_version"))' is not "
+                + "supported (this build reads version \(version)); re-save the adapter with this build")
+        }
+        guard try value("generator") == generator else {
+            throw SafeTensorsError(source, "generator '\(try value("generator"))' is unknown (expected '\(generator)')")
+        }
+        guard try value("seed_rule") == seedRule else {
+            throw SafeTensorsError(source, "seed rule '\(try value("seed_rule"))' is unknown (expected '\(seedRule)')")
+        }
+        guard let seed = UInt64(try value("root_seed")) else {
+            throw SafeTensorsError(source, "root_seed '\(try value("root_seed"))' is not a decimal 64-bit unsigned integer")
+        }
+        guard let precision = Precision(rawValue: try value("precision")) else {
+            throw SafeTensorsError(source, "precision '\(try value("precision"))' is unknown (expected f32 or f16)")
+        }
+        let method: AdapterMethod
+        switch try value("method") {
+        case "lora":
+            method = .lora(rank: try positive("rank"), c: try real("c"))
+        case "nola":
+            let basis: BasisMode
+            switch try value("basis") {
+            case BasisMode.perLayer.rawValue: basis = .perLayer
+            case BasisMode.shared.rawValue: basis = .shared
+            case let other:
+                throw SafeTensorsError(source, "NOLA basis '\(other)' is unknown (expected per-layer or shared)")
+            }
+            method = .nola(rank: try positive("rank"), k: try positive("k"), l: try positive("l"),
+                           c: try real("c"), basis: basis)
+        case "pranc":
+            method = .pranc(n: try positive("n"), s: try real("s"), onTheFly: false)
+        case let other:
+            throw SafeTensorsError(source, "method '\(other)' is unknown (expected lora, nola or pranc)")
+        }
+        return Description(method: method, rootSeed: seed, layers: try layers(try value("layers"), source: source),
+                           precision: precision)
+    }
+
+    /// Parses the `layers` JSON array.
+    static func layers(_ json: String, source: String) throws -> [(name: String, outputs: Int, inputs: Int)] {
+        let bad = SafeTensorsError(source, "metadata 'layers' must be a JSON array of {\"name\", \"outputs\", \"inputs\"}")
+        guard let array = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [Any], !array.isEmpty else {
+            throw bad
+        }
+        return try array.map { entry in
+            guard let object = entry as? [String: Any], let name = object["name"] as? String,
+                  let outputs = (object["outputs"] as? NSNumber)?.intValue,
+                  let inputs = (object["inputs"] as? NSNumber)?.intValue, outputs > 0, inputs > 0
+            else { throw bad }
+            return (name, outputs, inputs)
+        }
+    }
+
+    /// Loads the adapter file at `url` into `model`: freezes the model, attaches the stored
+    /// method to the stored layers (regenerating every basis from the root seed) and sets the
+    /// stored tensors. `onTheFly` regenerates NOLA's per-layer basis (and PRANC's) in chunks
+    /// instead of holding it (same numbers). Throws `SafeTensorsError` (one line naming the file)
+    /// when the file is damaged or does not fit the model; the model is left untouched then.
+    @discardableResult
+    public static func load(from url: URL, into model: Sequential, onTheFly: Bool = false) throws -> Description {
+        try load(try SafeTensorsFile.read(from: url), source: url.path, into: model, onTheFly: onTheFly)
+    }
+
+    /// As `load(from:into:onTheFly:)`, from a file already read.
+    @discardableResult
+    public static func load(
+        _ file: SafeTensorsFile, source: String, into model: Sequential, onTheFly: Bool = false
+    ) throws -> Description {
+        var description = try describe(file, source: source)
+        // Every stored layer must exist in the model with its shape.
+        let byName = Dictionary(model.linearLayers.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        for entry in description.layers {
+            guard let layer = byName[entry.name] else {
+                throw SafeTensorsError(source, "adapts layer '\(entry.name)', which this model does not have "
+                    + "(its layers: \(model.linearLayers.map(\.name).joined(separator: ", ")))")
+            }
+            guard layer.outputs == entry.outputs, layer.inputs == entry.inputs else {
+                throw SafeTensorsError(source, "layer '\(entry.name)' is \(entry.outputs)×\(entry.inputs) in the file "
+                    + "but \(layer.outputs)×\(layer.inputs) in this model")
+            }
+        }
+        // Every tensor must be there with its shape, and nothing else.
+        var expected: [String: [Int]] = [:]
+        for entry in description.layers {
+            for (name, shape) in tensorShapes(description.method, layer: entry.name, outputs: entry.outputs, inputs: entry.inputs) {
+                expected[name] = shape
+            }
+        }
+        for (name, tensor) in file.tensors.sorted(by: { $0.key < $1.key }) {
+            guard let shape = expected[name] else {
+                throw SafeTensorsError(source, "has an unexpected tensor '\(name)' for a \(description.method.name) adapter")
+            }
+            guard tensor.shape == shape else {
+                throw SafeTensorsError(source, "tensor '\(name)' has shape \(tensor.shape), expected \(shape)")
+            }
+            guard tensor.dtype == (description.precision == .f32 ? .f32 : .f16) else {
+                throw SafeTensorsError(source, "tensor '\(name)' is \(tensor.dtype.rawValue) but the file says "
+                    + "precision \(description.precision.rawValue)")
+            }
+            guard tensor.floats!.allSatisfy(\.isFinite) else {
+                throw SafeTensorsError(source, "tensor '\(name)' holds NaN or infinite values")
+            }
+        }
+        if let missing = expected.keys.sorted().first(where: { file.tensors[$0] == nil }) {
+            throw SafeTensorsError(source, "has no tensor '\(missing)'")
+        }
+        // All checked: attach and fill.
+        var method = description.method
+        if onTheFly {
+            switch method {
+            case .nola(let r, let k, let l, let c, .perLayer): method = .nola(rank: r, k: k, l: l, c: c, basis: .onTheFly)
+            case .pranc(let n, let s, _): method = .pranc(n: n, s: s, onTheFly: true)
+            default: break
+            }
+        }
+        model.attach(method, seed: description.rootSeed, layers: Set(description.layers.map(\.name)))
+        for layer in model.linearLayers {
+            guard let adapter = layer.adapter, description.layers.contains(where: { $0.name == layer.name }) else { continue }
+            for p in adapter.parameters where expected[p.name] != nil {
+                p.value = Matrix(rows: p.value.rows, cols: p.value.cols, data: file.tensors[p.name]!.floats!)
+            }
+        }
+        description.method = method
+        return description
+    }
+
+    /// The stored tensors of `method` on a layer: name and shape.
+    static func tensorShapes(_ method: AdapterMethod, layer: String, outputs: Int, inputs: Int) -> [(String, [Int])] {
+        switch method {
+        case .lora(let r, _): [("\(layer).lora_A", [r, inputs]), ("\(layer).lora_B", [outputs, r])]
+        case .nola(_, let k, let l, _, _): [("\(layer).nola_alpha", [k]), ("\(layer).nola_beta", [l])]
+        case .pranc(let n, _, _): [("\(layer).pranc_alpha", [n])]
+        }
+    }
+
+    // MARK: ΔW export
+
+    /// Every adapted layer's `ΔW: (out, in)` as `<name>.delta_W` (F32): what another
+    /// implementation must rebuild from the adapter file alone.
+    public static func deltaWeights(of model: Sequential) -> SafeTensorsFile {
+        var tensors: [String: SafeTensorsFile.Tensor] = [:]
+        for layer in model.linearLayers {
+            if let adapter = layer.adapter { tensors["\(layer.name).delta_W"] = SafeTensorsFile.Tensor(adapter.deltaWeight()) }
+        }
+        return SafeTensorsFile(metadata: ["format": "nola-lessons-delta-weights"], tensors: tensors)
+    }
+}

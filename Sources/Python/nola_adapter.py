@@ -1,0 +1,234 @@
+#!/usr/bin/env python3
+"""Read a NOLA Lessons adapter file without Swift, and rebuild every layer's weight change.
+
+A NOLA adapter file holds a root seed and a few coefficients per layer; everything else (the
+random bases A_i, B_j and the frozen A0) is regenerated here with our own Philox4x32-10,
+following the stream layout documented in Sources/NOLAKit/Random/RandomStream.swift and the
+seed rule of Sources/NOLAKit/Adapters/BasisSeeds.swift. LoRA and PRANC files work too.
+
+    python3 nola_adapter.py ADAPTER.safetensors                 # describe, rebuild dW
+    python3 nola_adapter.py ADAPTER.safetensors --compare D.safetensors
+    python3 nola_adapter.py ADAPTER.safetensors --export dW.safetensors
+    python3 nola_adapter.py --self-test                         # Philox known answers
+
+With PyTorch, `W += dW` per layer (W: (out, in), the nn.Linear layout) applies the adapter.
+Needs numpy and the `safetensors` package (pip install numpy safetensors).
+"""
+import argparse
+import json
+import sys
+
+import numpy as np
+
+MASK32 = 0xFFFFFFFF
+MASK64 = 0xFFFFFFFFFFFFFFFF
+
+
+# --- Philox4x32-10 (Salmon, Moraes, Dror, Shaw, SC'11) -------------------------------------
+
+def philox4x32_10(counters, key):
+    """Blocks of Philox4x32-10. counters: uint32 array (n, 4); key: (k0, k1). Returns (n, 4)."""
+    c = [counters[:, i].astype(np.uint64) for i in range(4)]
+    k0, k1 = np.uint64(key[0]), np.uint64(key[1])
+    m0, m1 = np.uint64(0xD2511F53), np.uint64(0xCD9E8D57)
+    w0, w1 = np.uint64(0x9E3779B9), np.uint64(0xBB67AE85)
+    mask, shift = np.uint64(MASK32), np.uint64(32)
+    for r in range(10):
+        p0 = m0 * c[0]  # 32 x 32 -> 64 bits, exact in uint64
+        p1 = m1 * c[2]
+        hi0, lo0 = p0 >> shift, p0 & mask
+        hi1, lo1 = p1 >> shift, p1 & mask
+        c = [hi1 ^ c[1] ^ k0, lo1, hi0 ^ c[3] ^ k1, lo0]
+        if r < 9:
+            k0, k1 = (k0 + w0) & mask, (k1 + w1) & mask
+    return np.stack(c, axis=1).astype(np.uint32)
+
+
+def stream_words(seed, stream, start, count):
+    """Words [start, start + count) of stream `stream` of `seed` (see RandomStream.swift)."""
+    if count == 0:
+        return np.zeros(0, dtype=np.uint32)
+    first, last = start // 4, (start + count - 1) // 4
+    blocks = np.arange(first, last + 1, dtype=np.uint64)
+    counters = np.stack([
+        blocks & np.uint64(MASK32), blocks >> np.uint64(32),
+        np.full_like(blocks, stream & MASK32), np.full_like(blocks, stream >> 32),
+    ], axis=1).astype(np.uint32)
+    words = philox4x32_10(counters, (seed & MASK32, seed >> 32)).reshape(-1)
+    offset = start - 4 * first
+    return words[offset:offset + count]
+
+
+def symmetric(seed, stream, start, count):
+    """Uniform floats in [-1, 1): Float(w >> 8) * 2^-23 - 1, exactly as the Swift side."""
+    w = stream_words(seed, stream, start, count)
+    return ((w >> np.uint32(8)).astype(np.float32) * np.float32(2.0 ** -23) - np.float32(1)).astype(np.float32)
+
+
+# --- the seed rule (BasisSeeds.swift) -------------------------------------------------------
+
+def fnv1a64(text):
+    h = 0xCBF29CE484222325
+    for byte in text.encode("utf-8"):
+        h ^= byte
+        h = (h * 0x100000001B3) & MASK64
+    return h
+
+
+def splitmix64(x):
+    z = (x + 0x9E3779B97F4A7C15) & MASK64
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK64
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK64
+    return z ^ (z >> 31)
+
+
+def layer_seed(root, name):
+    return splitmix64(root ^ fnv1a64(name))
+
+
+STREAM_A0, STREAM_NOLA_A, STREAM_NOLA_B, STREAM_PRANC = 1, 2, 3, 4
+
+
+def basis(seed, stream, count, rows, cols):
+    """`count` row-major (rows, cols) Uniform(-1, 1) matrices, matrix i at [i*rows*cols, ...)."""
+    return symmetric(seed, stream, 0, count * rows * cols).reshape(count, rows, cols)
+
+
+def kaiming_uniform(seed, stream, rows, cols):
+    bound = np.float32(1.0 / np.sqrt(np.float64(cols)))
+    return (symmetric(seed, stream, 0, rows * cols) * bound).astype(np.float32).reshape(rows, cols)
+
+
+# --- reading an adapter file ----------------------------------------------------------------
+
+FORMAT = "nola-lessons-adapter"
+GENERATOR = "philox4x32-10"
+SEED_RULE = "splitmix64(root ^ fnv1a64(name)); streams 1 A0, 2 A_i, 3 B_j, 4 W_i"
+
+
+class AdapterError(Exception):
+    pass
+
+
+def read_adapter(path):
+    """(metadata, tensors as float32 numpy arrays) of an adapter file, checked."""
+    from safetensors import safe_open
+    try:
+        with safe_open(path, framework="numpy") as f:
+            meta = f.metadata() or {}
+            tensors = {name: f.get_tensor(name).astype(np.float32) for name in f.keys()}
+    except Exception as e:  # the safetensors package's own message names the problem
+        raise AdapterError(f"{path}: cannot read as safetensors ({e})")
+    if meta.get("format") != FORMAT:
+        raise AdapterError(f"{path}: not a NOLA Lessons adapter file (format {meta.get('format')!r})")
+    if meta.get("format_version") != "1":
+        raise AdapterError(f"{path}: format version {meta.get('format_version')!r} is not supported")
+    if meta.get("generator") != GENERATOR or meta.get("seed_rule") != SEED_RULE:
+        raise AdapterError(f"{path}: unknown generator or seed rule")
+    if meta.get("method") not in ("lora", "nola", "pranc"):
+        raise AdapterError(f"{path}: unknown method {meta.get('method')!r}")
+    return meta, tensors
+
+
+def delta_weights(meta, tensors):
+    """{layer name: dW (out, in) float32} rebuilt from the file alone."""
+    root = int(meta["root_seed"])
+    method = meta["method"]
+    out = {}
+    for layer in json.loads(meta["layers"]):
+        name, m, n = layer["name"], layer["outputs"], layer["inputs"]
+        seed = layer_seed(root, name)
+        if method == "lora":
+            r = int(meta["rank"])
+            scale = np.float32(float(meta["c"]) / r)
+            a, b = tensors[f"{name}.lora_A"], tensors[f"{name}.lora_B"]
+            out[name] = (scale * (b @ a)).astype(np.float32)
+        elif method == "nola":
+            r, k, l = int(meta["rank"]), int(meta["k"]), int(meta["l"])
+            scale = np.float32(float(meta["c"]) / r)
+            basis_seed = layer_seed(root, f"shared:{m}x{n}") if meta["basis"] == "shared" else seed
+            alpha, beta = tensors[f"{name}.nola_alpha"], tensors[f"{name}.nola_beta"]
+            a = kaiming_uniform(seed, STREAM_A0, r, n) + np.tensordot(alpha, basis(basis_seed, STREAM_NOLA_A, k, r, n), 1)
+            b = np.tensordot(beta, basis(basis_seed, STREAM_NOLA_B, l, m, r), 1)
+            out[name] = (scale * (b @ a)).astype(np.float32)
+        else:  # pranc
+            count, s = int(meta["n"]), np.float32(float(meta["s"]))
+            alpha = tensors[f"{name}.pranc_alpha"] * s
+            out[name] = np.tensordot(alpha, basis(seed, STREAM_PRANC, count, m, n), 1).astype(np.float32)
+    return out
+
+
+# --- checks ----------------------------------------------------------------------------------
+
+KNOWN_ANSWERS = [  # (counter, key, output) from the Random123 distribution's kat_vectors
+    ([0, 0, 0, 0], [0, 0], [0x6627E8D5, 0xE169C58D, 0xBC57AC4C, 0x9B00DBD8]),
+    ([MASK32] * 4, [MASK32] * 2, [0x408F276D, 0x41C83B0E, 0xA20BC7C6, 0x6D5451FD]),
+    ([0x243F6A88, 0x85A308D3, 0x13198A2E, 0x03707344], [0xA4093822, 0x299F31D0],
+     [0xD16CFE09, 0x94FDCCEB, 0x5001E420, 0x24126EA1]),
+]
+
+
+def self_test():
+    for counter, key, expected in KNOWN_ANSWERS:
+        got = philox4x32_10(np.array([counter], dtype=np.uint32), key)[0].tolist()
+        if got != expected:
+            print(f"Philox known answer failed: {counter} {key} gave {[hex(x) for x in got]}")
+            return 1
+    # Random access: a range equals the slice of a longer fill.
+    whole = stream_words(7, 3, 0, 64)
+    if not np.array_equal(stream_words(7, 3, 13, 30), whole[13:43]):
+        print("random access failed")
+        return 1
+    print("self-test passed: 3 Philox4x32-10 known answers, random access")
+    return 0
+
+
+def main(argv):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("adapter", nargs="?", help="an adapter .safetensors file written by the lessons")
+    parser.add_argument("--compare", metavar="DELTA", help="ΔW file exported by Swift (<layer>.delta_W)")
+    parser.add_argument("--export", metavar="OUT", help="write the rebuilt ΔW as <layer>.delta_W")
+    parser.add_argument("--tolerance", type=float, default=1e-5,
+                        help="max |difference| / max(1, max|ΔW|) allowed by --compare (default 1e-5)")
+    parser.add_argument("--self-test", action="store_true", help="check Philox against known answers")
+    args = parser.parse_args(argv)
+    if args.self_test:
+        return self_test()
+    if not args.adapter:
+        parser.error("give an adapter file, or --self-test")
+    try:
+        meta, tensors = read_adapter(args.adapter)
+        deltas = delta_weights(meta, tensors)
+    except (AdapterError, KeyError, ValueError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    stored = sum(t.size for t in tensors.values())
+    print(f"{args.adapter}: {meta['method']} adapter, root seed {meta['root_seed']}, "
+          f"{stored} stored numbers for {len(deltas)} layers")
+    for name, d in deltas.items():
+        print(f"  {name}: dW {d.shape[0]}x{d.shape[1]}, |dW|max {np.abs(d).max():.6g}")
+    if args.export:
+        from safetensors.numpy import save_file
+        save_file({f"{k}.delta_W": v for k, v in deltas.items()}, args.export)
+        print(f"wrote {args.export}")
+    if args.compare:
+        from safetensors.numpy import load_file
+        reference = load_file(args.compare)
+        worst = 0.0
+        for name, d in deltas.items():
+            key = f"{name}.delta_W"
+            if key not in reference or reference[key].shape != d.shape:
+                print(f"error: {args.compare} has no {key} of shape {d.shape}", file=sys.stderr)
+                return 1
+            err = float(np.abs(reference[key] - d).max()) / max(1.0, float(np.abs(reference[key]).max()))
+            worst = max(worst, err)
+            print(f"  {name}: max relative difference to Swift {err:.3g}")
+        if worst > args.tolerance:
+            print(f"MISMATCH: {worst:.3g} > tolerance {args.tolerance:g}", file=sys.stderr)
+            return 1
+        print(f"match: every layer's dW agrees with Swift's to {worst:.3g} (tolerance {args.tolerance:g})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

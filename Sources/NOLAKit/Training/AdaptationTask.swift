@@ -69,7 +69,7 @@ public final class AdaptationTask {
         let model = Sequential.mlp(pretraining.sizes, seed: seed)
         if let cacheURL, (try? Checkpoint.load(model, from: cacheURL))?["key"] == pretraining.key {
             baseWeights = Checkpoint.file(of: model)
-            baseOrigin = "cache \(cacheURL.path)"
+            baseOrigin = "loaded from the cache \(cacheFolder!.relativePath)/\(cacheName)"
             return
         }
         let clock = ContinuousClock.now
@@ -84,7 +84,7 @@ public final class AdaptationTask {
             do {
                 try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
                 try baseWeights.write(to: cacheURL)
-                origin += ", cached in \(cacheURL.path)"
+                origin += ", cached in \(folder.relativePath)/\(cacheName)"
             } catch {
                 origin += " (not cached: \(folder.path) is not writable)"
             }

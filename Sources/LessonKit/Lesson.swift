@@ -191,7 +191,7 @@ extension Duration {
 
 extension URL {
     /// The path relative to the current directory when it lies below it, else the full path.
-    var relativeDisplayPath: String {
+    public var relativeDisplayPath: String {
         let cwd = FileManager.default.currentDirectoryPath
         let full = standardizedFileURL.path
         if full.hasPrefix(cwd + "/") { return String(full.dropFirst(cwd.count + 1)) }

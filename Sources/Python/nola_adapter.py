@@ -103,7 +103,7 @@ def kaiming_uniform(seed, stream, rows, cols):
 
 FORMAT = "nola-lessons-adapter"
 GENERATOR = "philox4x32-10"
-SEED_RULE = "splitmix64(root ^ fnv1a64(name)); streams 1 A0, 2 A_i, 3 B_j, 4 W_i"
+SEED_RULE = "splitmix64(root ^ fnv1a64(name)); NOLA basis name basis:<out>x<in>; streams 1 A0, 2 A_i, 3 B_j, 4 W_i"
 
 
 class AdapterError(Exception):
@@ -146,7 +146,7 @@ def delta_weights(meta, tensors):
         elif method == "nola":
             r, k, l = int(meta["rank"]), int(meta["k"]), int(meta["l"])
             scale = np.float32(float(meta["c"]) / r)
-            basis_seed = layer_seed(root, f"shared:{m}x{n}") if meta["basis"] == "shared" else seed
+            basis_seed = layer_seed(root, f"basis:{m}x{n}")  # NOLA's basis depends on the shape only
             alpha, beta = tensors[f"{name}.nola_alpha"], tensors[f"{name}.nola_beta"]
             a = kaiming_uniform(seed, STREAM_A0, r, n) + np.tensordot(alpha, basis(basis_seed, STREAM_NOLA_A, k, r, n), 1)
             b = np.tensordot(beta, basis(basis_seed, STREAM_NOLA_B, l, m, r), 1)

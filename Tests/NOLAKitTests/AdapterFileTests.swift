@@ -66,6 +66,8 @@ struct AdapterFileTests {
             let lazy = Sequential.mlp([784, 256, 10], seed: 1)
             let d = try AdapterFile.load(from: url32, into: lazy, onTheFly: true)
             #expect(d.method == .nola(rank: 4, k: 16, l: 8, c: 1, basis: .onTheFly))
+            #expect(try AdapterFile.describe(try SafeTensorsFile.read(from: url32), source: "x").method
+                    == .nola(rank: 4, k: 16, l: 8, c: 1, basis: .perLayer))
             #expect(maxDifference(deltas(model), deltas(lazy)) == 0)
             let half = Sequential.mlp([784, 256, 10], seed: 1)
             try AdapterFile.load(from: url16, into: half)
@@ -113,7 +115,6 @@ struct AdapterFileTests {
             ("root_seed", "-3", "root_seed '-3'"),
             ("precision", "f8", "precision 'f8'"),
             ("k", "0", "'k' must be a positive integer"),
-            ("basis", "global", "basis 'global'"),
             ("layers", "[{\"name\": 3}]", "'layers' must be a JSON array"),
         ]
         for (key, value, expected) in cases {

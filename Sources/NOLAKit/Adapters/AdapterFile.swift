@@ -31,7 +31,7 @@ public enum AdapterFile {
     /// The value of the `generator` key.
     public static let generator = "philox4x32-10"
     /// The value of the `seed_rule` key: a short statement of `BasisSeeds`.
-    public static let seedRule = "splitmix64(root ^ fnv1a64(name)); streams 1 A0, 2 A_i, 3 B_j, 4 W_i"
+    public static let seedRule = "splitmix64(root ^ fnv1a64(name)); NOLA basis name basis:<out>x<in>; streams 1 A0, 2 A_i, 3 B_j, 4 W_i"
 
     /// How the stored tensors are written.
     public enum Precision: String, Sendable, CaseIterable {
@@ -40,8 +40,8 @@ public enum AdapterFile {
 
     /// What a file says about the adapters it holds.
     public struct Description: Sendable, Equatable {
-        /// The method and its settings. For NOLA, the basis mode is `.perLayer` or `.shared` as
-        /// stored; loading may regenerate a per-layer basis on the fly instead (same numbers).
+        /// The method and its settings. For NOLA the basis mode is `.perLayer` as read, or
+        /// `.onTheFly` when loaded that way (the same numbers).
         public var method: AdapterMethod
         /// The root seed every random tensor derives from.
         public var rootSeed: UInt64
@@ -74,12 +74,11 @@ public enum AdapterFile {
         case .lora(let r, let c):
             metadata["rank"] = String(r)
             metadata["c"] = String(c)
-        case .nola(let r, let k, let l, let c, let basis):
+        case .nola(let r, let k, let l, let c, _):
             metadata["rank"] = String(r)
             metadata["c"] = String(c)
             metadata["k"] = String(k)
             metadata["l"] = String(l)
-            metadata["basis"] = basis == .shared ? BasisMode.shared.rawValue : BasisMode.perLayer.rawValue
         case .pranc(let n, let s, _):
             metadata["n"] = String(n)
             metadata["s"] = String(s)
@@ -162,15 +161,8 @@ public enum AdapterFile {
         case "lora":
             method = .lora(rank: try positive("rank"), c: try real("c"))
         case "nola":
-            let basis: BasisMode
-            switch try value("basis") {
-            case BasisMode.perLayer.rawValue: basis = .perLayer
-            case BasisMode.shared.rawValue: basis = .shared
-            case let other:
-                throw SafeTensorsError(source, "NOLA basis '\(other)' is unknown (expected per-layer or shared)")
-            }
             method = .nola(rank: try positive("rank"), k: try positive("k"), l: try positive("l"),
-                           c: try real("c"), basis: basis)
+                           c: try real("c"), basis: .perLayer)
         case "pranc":
             method = .pranc(n: try positive("n"), s: try real("s"), onTheFly: false)
         case let other:

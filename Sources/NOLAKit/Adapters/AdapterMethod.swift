@@ -1,4 +1,5 @@
-/// How NOLA's random basis is held in memory. All three give the same numbers for the same seed.
+/// How NOLA's random basis is held in memory. All three hold the same basis (it is seeded by the
+/// layer's shape, see `BasisSeeds`) and give the same numbers, bit for bit.
 public enum BasisMode: String, Sendable, CaseIterable {
     /// Each layer materializes its own basis (seeded by its name).
     case perLayer = "per-layer"
@@ -57,7 +58,7 @@ extension Sequential {
             case .nola(let r, let k, let l, let c, .shared):
                 let key = "\(m)x\(n)"
                 if shared[key] == nil {
-                    let s = BasisSeeds.sharedSeed(root: seed, outputs: m, inputs: n)
+                    let s = BasisSeeds.nolaBasisSeed(root: seed, outputs: m, inputs: n)
                     shared[key] = (
                         RandomBasis(count: k, rows: r, cols: n, stream: RandomStream(seed: s, stream: BasisSeeds.nolaA)),
                         RandomBasis(count: l, rows: m, cols: r, stream: RandomStream(seed: s, stream: BasisSeeds.nolaB))
@@ -68,6 +69,7 @@ extension Sequential {
             case .nola(let r, let k, let l, let c, let mode):
                 adapter = NOLAAdapter(
                     name: layer.name, inputs: n, outputs: m, rank: r, k: k, l: l, c: c, seed: layerSeed,
+                    basisSeed: BasisSeeds.nolaBasisSeed(root: seed, outputs: m, inputs: n),
                     storage: mode == .onTheFly ? .onTheFly : .materialized)
             case .pranc(let count, let s, let onTheFly):
                 adapter = PRANCAdapter(

@@ -2,9 +2,12 @@
 /// seed alone rebuilds every basis. `Sources/Python/nola_adapter.py` implements the same rule.
 ///
 /// 1. A layer's seed: `layerSeed(root, name) = splitmix64(root ^ fnv1a64(name))`, where `name` is
-///    the layer's name (`fc1`) as UTF-8 bytes. In the shared-basis mode every layer of one shape
-///    `(out, in)` draws its basis from `layerSeed(root, "shared:<out>x<in>")` instead (its `A₀`
-///    still comes from its own name).
+///    the layer's name (`fc1`) as UTF-8 bytes. It seeds LoRA's initial `A`, NOLA's `A₀` and
+///    PRANC's basis. NOLA's basis depends on the layer's shape `(out, in)` only:
+///    `nolaBasisSeed = layerSeed(root, "basis:<out>x<in>")`. So the per-layer, shared and
+///    on-the-fly modes hold the very same basis (they differ only in memory), and layers of one
+///    shape mix the same random matrices with their own coefficients, as the paper's shared
+///    basis does (Table 2: sharing costs no accuracy).
 /// 2. Within a layer's seed, each role has its own Philox stream (see `RandomStream` for the
 ///    layout of a stream):
 ///
@@ -26,9 +29,9 @@ public enum BasisSeeds {
         splitmix64(root ^ fnv1a64(name))
     }
 
-    /// The seed of the basis shared by every layer of shape `(out, in)`.
-    public static func sharedSeed(root: UInt64, outputs: Int, inputs: Int) -> UInt64 {
-        layerSeed(root: root, name: "shared:\(outputs)x\(inputs)")
+    /// The seed of NOLA's basis for every layer of shape `(out, in)`, in every basis mode.
+    public static func nolaBasisSeed(root: UInt64, outputs: Int, inputs: Int) -> UInt64 {
+        layerSeed(root: root, name: "basis:\(outputs)x\(inputs)")
     }
 
     /// 64-bit FNV-1a of the UTF-8 bytes of `text` (offset basis 0xcbf29ce484222325, prime

@@ -57,19 +57,21 @@ public final class NOLAAdapter: LinearAdapter {
         beta = Parameter(name: "\(name).nola_beta", value: Matrix(rows: 1, cols: basisB.count))
     }
 
-    /// NOLA with its own bases for a layer `(outputs, inputs)`, everything drawn from `seed` by
-    /// the rule of `BasisSeeds`.
+    /// NOLA with its own bases for a layer `(outputs, inputs)`: `A₀` from stream 1 of `seed`, the
+    /// bases from streams 2 and 3 of `basisSeed` (default: `seed`). `Sequential.attach` passes the
+    /// layer seed and the shape's basis seed of `BasisSeeds`.
     public convenience init(
         name: String, inputs: Int, outputs: Int, rank: Int, k: Int, l: Int, c: Float = 1,
-        seed: UInt64, storage: RandomBasis.Storage = .materialized
+        seed: UInt64, basisSeed: UInt64? = nil, storage: RandomBasis.Storage = .materialized
     ) {
         let a0 = RandomStream(seed: seed, stream: BasisSeeds.initialA).kaimingUniform(rows: rank, cols: inputs)
+        let basisSeed = basisSeed ?? seed
         self.init(
             name: name, a0: a0,
             basisA: RandomBasis(count: k, rows: rank, cols: inputs,
-                                stream: RandomStream(seed: seed, stream: BasisSeeds.nolaA), storage: storage),
+                                stream: RandomStream(seed: basisSeed, stream: BasisSeeds.nolaA), storage: storage),
             basisB: RandomBasis(count: l, rows: outputs, cols: rank,
-                                stream: RandomStream(seed: seed, stream: BasisSeeds.nolaB), storage: storage),
+                                stream: RandomStream(seed: basisSeed, stream: BasisSeeds.nolaB), storage: storage),
             c: c)
     }
 

@@ -124,14 +124,31 @@ public final class RandomBasis {
         }
     }
 
-    /// Calls `body(first, n, S_chunk)` for consecutive chunks of the stacked basis: the whole
-    /// basis at once when materialized, else freshly generated chunks of at most `chunk` matrices.
+    /// Matrices per BLAS call in `combine` and `project`: the on-the-fly chunk, and for a
+    /// materialized basis the default on-the-fly chunk (64 K floats). Both modes therefore make
+    /// the same BLAS calls on the same numbers and agree bit for bit, not just to rounding.
+    var matricesPerCall: Int {
+        switch storage {
+        case .materialized: max(1, (1 << 16) / matrixSize)
+        case .onTheFly: matricesPerChunk
+        }
+    }
+
+    /// Calls `body(first, n, S_chunk)` for consecutive chunks of `matricesPerCall` matrices of
+    /// the stacked basis: slices of the stored basis when materialized, else freshly generated.
     private func forEachChunk(_ body: (Int, Int, UnsafePointer<Float>) -> Void) {
+        let perChunk = min(matricesPerCall, count)
         switch storage {
         case .materialized:
-            stacked.withUnsafeBufferPointer { body(0, count, $0.baseAddress!) }
+            stacked.withUnsafeBufferPointer { all in
+                var first = 0
+                while first < count {
+                    let n = min(perChunk, count - first)
+                    body(first, n, all.baseAddress! + first * matrixSize)
+                    first += n
+                }
+            }
         case .onTheFly:
-            let perChunk = min(matricesPerChunk, count)
             if chunkBuffer.count != perChunk * matrixSize {
                 chunkBuffer = [Float](repeating: 0, count: perChunk * matrixSize)
             }

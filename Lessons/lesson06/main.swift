@@ -55,21 +55,11 @@ lesson.say("""
     do { return try task.adapt(method, adapterSeed: seed, recipe: recipe) } catch { Lesson.fail("\(error)") }
 }
 
-/// Accuracy over several adapter seeds (different random A₀ and basis, different batch order).
-struct Repeated {
-    let trainable: Int
-    let accuracies: [Double]
-    var mean: Double { accuracies.reduce(0, +) / Double(accuracies.count) }
-    var std: Double {
-        let m = mean
-        return (accuracies.map { ($0 - m) * ($0 - m) }.reduce(0, +) / Double(max(1, accuracies.count - 1))).squareRoot()
-    }
-    var text: String { Format.meanStd(100 * mean, 100 * std, 1) + "%" }
-}
 let seeds = (0..<UInt64(scale.pick(quick: 1, standard: 3, full: 5))).map { lesson.seed &+ $0 }
-@MainActor func repeated(_ method: AdapterMethod) -> Repeated {
+/// Accuracy over several adapter seeds (different random A₀ and basis, different batch order).
+@MainActor func repeated(_ method: AdapterMethod) -> (trainable: Int, accuracy: Spread) {
     let results = seeds.map { adapt(method, seed: $0).result }
-    return Repeated(trainable: results[0].trainable, accuracies: results.map(\.accuracy))
+    return (results[0].trainable, Spread(results.map(\.accuracy)))
 }
 
 // MARK: - 2. NOLA on one layer
@@ -97,12 +87,12 @@ lesson.cell(3, "Accuracy against trainable parameters")
 let loraRanks = scale.pick(quick: [1], standard: [1, 2, 4, 8], full: [1, 2, 4, 8, 16])
 let budgets = scale.pick(quick: [16, 128], standard: [8, 16, 32, 64, 128, 256, 512], full: [8, 16, 32, 64, 128, 256, 512, 1024])
 let progress = lesson.progress("adapting", total: loraRanks.count + budgets.count)
-var lora: [(rank: Int, result: Repeated)] = []
+var lora: [(rank: Int, result: (trainable: Int, accuracy: Spread))] = []
 for r in loraRanks {
     lora.append((r, repeated(.lora(rank: r, c: 1))))
     progress.advance(note: "LoRA r=\(r)")
 }
-var nola: [(k: Int, result: Repeated)] = []
+var nola: [(k: Int, result: (trainable: Int, accuracy: Spread))] = []
 for k in budgets {
     nola.append((k, repeated(.nola(rank: rank, k: k, l: k, c: 1, basis: .perLayer))))
     progress.advance(note: "NOLA k=l=\(k)")
@@ -113,18 +103,18 @@ var table = Table(["method", "trainable", "vs LoRA r=1", "shifted accuracy (mean
 table.row(["frozen base", "0", "—", Format.percent(baseAccuracy)])
 for (r, result) in lora {
     table.row(["LoRA r=\(r)", Format.count(result.trainable),
-               Format.fixed(Double(result.trainable) / Double(floor.trainable), 2) + "×", result.text])
+               Format.fixed(Double(result.trainable) / Double(floor.trainable), 2) + "×", result.accuracy.percentText])
 }
 for (k, result) in nola {
     table.row(["NOLA r=\(rank), k=l=\(k)", Format.count(result.trainable),
-               Format.fixed(Double(result.trainable) / Double(floor.trainable), 2) + "×", result.text])
+               Format.fixed(Double(result.trainable) / Double(floor.trainable), 2) + "×", result.accuracy.percentText])
 }
 lesson.show(table)
 let below = nola.filter { $0.result.trainable < floor.trainable }
-if let best = below.max(by: { $0.result.mean < $1.result.mean }) {
+if let best = below.max(by: { $0.result.accuracy.mean < $1.result.accuracy.mean }) {
     lesson.say("""
         Below LoRA's floor of \(Format.count(floor.trainable)), NOLA with \(Format.count(best.result.trainable)) \
-        numbers reaches \(best.result.text) against LoRA rank 1's \(floor.text). (Adam at 0.08/√k for \
+        numbers reaches \(best.result.accuracy.percentText) against LoRA rank 1's \(floor.accuracy.percentText). (Adam at 0.08/√k for \
         NOLA, 1e-2 for LoRA, \(epochs) epochs; the spread comes from the adapter seed: random A₀, \
         basis and batch order.)
         """)
@@ -137,11 +127,11 @@ figure.yRange = 0...100
 figure.xRange = 20...20_000
 figure.legend = .bottomRight
 figure.add(.errorBars("NOLA, rank \(rank), k = l = \(budgets.first!)…\(budgets.last!) (mean ± std)",
-                      x: nola.map { Double($0.result.trainable) }, y: nola.map { 100 * $0.result.mean },
-                      error: nola.map { 100 * $0.result.std }, color: .nola))
+                      x: nola.map { Double($0.result.trainable) }, y: nola.map { 100 * $0.result.accuracy.mean },
+                      error: nola.map { 100 * $0.result.accuracy.std }, color: .nola))
 figure.add(.errorBars("LoRA, ranks \(loraRanks.map(String.init).joined(separator: ", "))",
-                      x: lora.map { Double($0.result.trainable) }, y: lora.map { 100 * $0.result.mean },
-                      error: lora.map { 100 * $0.result.std }, connected: false, color: .lora))
+                      x: lora.map { Double($0.result.trainable) }, y: lora.map { 100 * $0.result.accuracy.mean },
+                      error: lora.map { 100 * $0.result.accuracy.std }, connected: false, color: .lora))
 figure.annotate(.horizontalLine(y: 100 * baseAccuracy, label: "frozen base", color: .base))
 figure.annotate(.verticalLine(x: Double(floor.trainable), label: "LoRA rank-1 floor", color: .lora))
 lesson.save(figure)
@@ -230,12 +220,12 @@ if scale == .quick {
     lesson.show(sweep)
 }
 
-let nolaBelowFloor = below.max(by: { $0.result.mean < $1.result.mean })
+let nolaBelowFloor = below.max(by: { $0.result.accuracy.mean < $1.result.accuracy.mean })
 lesson.finish(paperVsOurs: [
     Comparison("NOLA below LoRA r=1", paper: "0.036M vs 0.184M: BLEU 70.1 vs 69.9 (GPT-2 L)",
                ours: nolaBelowFloor.map {
                    "\(Format.count($0.result.trainable)) vs \(Format.count(floor.trainable)): "
-                       + "\($0.result.text) vs \(floor.text)"
+                       + "\($0.result.accuracy.percentText) vs \(floor.accuracy.percentText)"
                } ?? "—", note: "same claim; a small MLP on digits"),
     Comparison("trainable per layer", paper: "k + l, independent of shape and rank",
                ours: "k + l (see cell 2)", note: ""),

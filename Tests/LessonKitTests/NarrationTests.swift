@@ -45,4 +45,13 @@ struct NarrationTests {
         #expect(Format.rate(1.23e9) == "1.23 G")
         #expect(Format.fixed(Double.nan, 2) == "nan")
     }
+
+    @Test("a spread gives the mean and the sample standard deviation")
+    func spread() {
+        let s = Spread([0.90, 0.92, 0.94])
+        #expect(abs(s.mean - 0.92) < 1e-12)
+        #expect(abs(s.std - 0.02) < 1e-12)
+        #expect(s.percentText == "92.0 ± 2.0%")
+        #expect(Spread([0.5]).std == 0)
+    }
 }

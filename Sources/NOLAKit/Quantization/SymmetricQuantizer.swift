@@ -16,12 +16,13 @@
 ///   product, far below the bound);
 /// - idempotence: quantizing `x̂` again gives the same scale, the same codes and the same `x̂`,
 ///   bit for bit. (That `fl(fl(L · fl(a/L)) / L) = fl(a/L)` holds for every Float `a` and every
-///   `L` here was checked exhaustively over two binades of `a`; a test samples it.)
+///   `L` here was checked exhaustively over two binades of `a`; a test samples it. Multiplying
+///   by a rounded `1/L` instead of dividing by `L` breaks it.)
 ///
 /// 16 bits means this same integer rule with `L = 32767`, not IEEE half precision: one mechanism
 /// for every width. Storing a tensor as fp16 is a separate option of the file writer
-/// (`SafeTensorsFile.Tensor(float16:shape:)`); the paper's "16-bit" rows are such an fp16
-/// baseline. Near the largest element the 16-bit integer grid (step `absmax/32767`) is finer
+/// (`SafeTensorsFile.Tensor(float16:shape:)`); the paper's "16-bit" rows of Table 4 are most
+/// likely its FP16 training precision, i.e. that option, not this rule. Near the largest element the 16-bit integer grid (step `absmax/32767`) is finer
 /// than fp16 (relative step 2⁻¹⁰); for elements much smaller than `absmax` it is coarser.
 public struct SymmetricQuantizer: Sendable, Equatable, CustomStringConvertible {
     /// Bits per code, `q`.

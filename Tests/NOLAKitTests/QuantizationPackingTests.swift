@@ -158,7 +158,8 @@ struct QuantizationPackingTests {
     func badHeaderValues() {
         expectOneLineError(naming: "t", containing: "1-bit") { _ = try BitPacking.unpack([0], bits: 1, count: 1, name: "t") }
         expectOneLineError(naming: "t", containing: "17-bit") { _ = try BitPacking.unpack([0, 0, 0], bits: 17, count: 1, name: "t") }
-        expectOneLineError(naming: "t", containing: "negative") { _ = try BitPacking.unpack([], bits: 4, count: -1, name: "t") }
+        expectOneLineError(naming: "t", containing: "count") { _ = try BitPacking.unpack([], bits: 4, count: -1, name: "t") }
+        expectOneLineError(naming: "t", containing: "count") { _ = try BitPacking.unpack([], bits: 16, count: Int.max / 4, name: "t") }
         let packed = BitPacking.pack(codes: [1, 2], bits: 4)
         for scale in [Float.nan, -1, .infinity] {
             expectOneLineError(naming: "t", containing: "scale") {
@@ -167,6 +168,9 @@ struct QuantizationPackingTests {
         }
         expectOneLineError(naming: "t", containing: "shape") {
             _ = try QuantizedTensor(packed: packed, scale: 1, bits: 4, rows: -1, cols: 2, name: "t")
+        }
+        expectOneLineError(naming: "t", containing: "shape") {
+            _ = try QuantizedTensor(packed: packed, scale: 1, bits: 4, rows: Int.max / 2, cols: 3, name: "t")
         }
     }
 

@@ -53,8 +53,8 @@ public enum BitPacking {
         guard SymmetricQuantizer.supportedBits.contains(bits) else {
             throw QuantizationInputError("\(name): \(bits)-bit codes are not supported (2 to 16); the file is damaged or newer")
         }
-        guard count >= 0 else {
-            throw QuantizationInputError("\(name): negative element count \(count); the file is damaged")
+        guard count >= 0, count <= (Int.max - 7) / bits else {
+            throw QuantizationInputError("\(name): impossible element count \(count); the file is damaged")
         }
         let expected = byteCount(count: count, bits: bits)
         guard bytes.count == expected else {

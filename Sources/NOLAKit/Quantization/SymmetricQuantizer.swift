@@ -139,13 +139,14 @@ public struct QuantizedTensor: Sendable, Equatable {
     /// Unpacks `bytes` (see `BitPacking`) into a tensor `(rows, cols)` with `scale`, checking
     /// everything a damaged or forged file could get wrong. Errors name `name`.
     public init(packed bytes: [UInt8], scale: Float, bits: Int, rows: Int, cols: Int, name: String) throws {
-        guard rows >= 0, cols >= 0 else {
-            throw QuantizationInputError("\(name): shape (\(rows)×\(cols)) is negative; the file is damaged")
+        let (count, overflow) = rows.multipliedReportingOverflow(by: cols)
+        guard rows >= 0, cols >= 0, !overflow else {
+            throw QuantizationInputError("\(name): impossible shape (\(rows)×\(cols)); the file is damaged")
         }
         guard scale.isFinite, scale >= 0 else {
             throw QuantizationInputError("\(name): scale \(scale) must be finite and ≥ 0; the file is damaged")
         }
-        let codes = try BitPacking.unpack(bytes, bits: bits, count: rows * cols, name: name)
+        let codes = try BitPacking.unpack(bytes, bits: bits, count: count, name: name)
         self.init(codes: codes, scale: scale, bits: bits, rows: rows, cols: cols)
     }
 

@@ -20,6 +20,16 @@ public final class LoRAAdapter: LinearAdapter {
     private var update = LowRankUpdate()
     private var dA: Matrix? = nil
     private var dB: Matrix? = nil
+    /// `A` and `B` after `factorTransform`, as used by the last forward (nil without one).
+    private var transformedA: Matrix? = nil
+    private var transformedB: Matrix? = nil
+
+    /// The values of `A` and `B` used by forward, backward and `deltaWeight`, applied to each
+    /// tensor separately (row-major data in, same count out); nil uses them as they are. A
+    /// quantization-aware trainer sets it to a fake quantizer: the forward pass then sees the
+    /// quantized `Â`, `B̂`, and the backward pass adds `∂L/∂Â`, `∂L/∂B̂` to the float `A`, `B`
+    /// (the straight-through estimator). NOLA's equivalent is `coefficientTransform`.
+    public var factorTransform: (@Sendable ([Float]) -> [Float])? = nil
 
     /// LoRA of rank `rank` for a layer `(outputs, inputs)` named `name`; `A` is drawn from
     /// `random` (use stream `BasisSeeds.initialA` of the layer's seed).
@@ -33,24 +43,39 @@ public final class LoRAAdapter: LinearAdapter {
 
     public var parameters: [Parameter] { [a, b] }
 
+    /// `A` and `B` through `factorTransform`, or nil for both when there is none.
+    private func transformedFactors() -> (a: Matrix, b: Matrix)? {
+        guard let t = factorTransform else { return nil }
+        let ta = t(a.value.data), tb = t(b.value.data)
+        checkPrecondition(
+            ta.count == a.count && tb.count == b.count,
+            "LoRA \(a.name): factorTransform changed the number of values of A \(a.value.shapeDescription) or B \(b.value.shapeDescription)")
+        return (Matrix(rows: a.value.rows, cols: a.value.cols, data: ta), Matrix(rows: b.value.rows, cols: b.value.cols, data: tb))
+    }
+
     /// `y += (c/r) · (x Aᵀ) Bᵀ`.  `x: (batch, in)`, `y: (batch, out)`.
     public func forward(_ x: Matrix, adding y: inout Matrix) {
-        update.forward(x, a: a.value, b: b.value, scale: scale, adding: &y)
+        let factors = transformedFactors()
+        transformedA = factors?.a
+        transformedB = factors?.b
+        update.forward(x, a: transformedA ?? a.value, b: transformedB ?? b.value, scale: scale, adding: &y)
     }
 
     /// `dA += dhᵀ x`, `dB += (c/r) dyᵀ h`, `dx += dh A` with `dh = (c/r) dy B`.
     public func backward(_ dy: Matrix, input x: Matrix, addingTo dx: inout Matrix?) {
         prepare(&dA, like: a, when: a.isTrainable)
         prepare(&dB, like: b, when: b.isTrainable)
-        update.backward(dy, input: x, a: a.value, b: b.value, scale: scale, dA: &dA, dB: &dB, dx: &dx)
+        update.backward(
+            dy, input: x, a: transformedA ?? a.value, b: transformedB ?? b.value, scale: scale, dA: &dA, dB: &dB, dx: &dx)
         if let dA { BLAS.axpy(1, dA, &a.grad) }
         if let dB { BLAS.axpy(1, dB, &b.grad) }
     }
 
-    /// `ΔW = (c/r) · B A`: `(out, in)`.
+    /// `ΔW = (c/r) · B A`: `(out, in)` (with `A`, `B` through `factorTransform`, if any).
     public func deltaWeight() -> Matrix {
+        let factors = transformedFactors() ?? (a.value, b.value)
         var delta = Matrix(rows: b.value.rows, cols: a.value.cols)
-        BLAS.gemm(b.value, a.value, into: &delta, alpha: scale)
+        BLAS.gemm(factors.b, factors.a, into: &delta, alpha: scale)
         return delta
     }
 }

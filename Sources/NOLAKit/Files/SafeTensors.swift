@@ -219,7 +219,7 @@ public struct SafeTensorsFile: Equatable, Sendable {
             ranges.append((name, offsets[0]..<offsets[1]))
         }
         // The data must be exactly covered: no overlaps, no holes, nothing after the last tensor.
-        ranges.sort { $0.range.lowerBound < $1.range.lowerBound }
+        ranges.sort { ($0.range.lowerBound, $0.range.upperBound) < ($1.range.lowerBound, $1.range.upperBound) }
         var expected = 0
         for (name, range) in ranges {
             guard range.lowerBound == expected else {

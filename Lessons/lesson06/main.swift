@@ -177,9 +177,9 @@ let nolaURL = lesson.plotsFolder.appendingPathComponent("nola_adapter.safetensor
 let deltaURL = lesson.plotsFolder.appendingPathComponent("nola_delta_W.safetensors")
 var sizes = Table(["adapter file", "stored numbers", "bytes"])
 do {
-    for precision in AdapterFile.Precision.allCases {
+    for precision in [AdapterFile.Precision.f32, .f16] {
         let bytes = AdapterFile.file(of: nolaModel, method: nolaMethod, seed: lesson.seed, precision: precision).encoded()
-        sizes.row(["NOLA k=l=\(fileK), \(precision.rawValue)", Format.count(4 * fileK), Format.bytes(bytes.count)])
+        sizes.row(["NOLA k=l=\(fileK), \(precision)", Format.count(4 * fileK), Format.bytes(bytes.count)])
     }
     let loraBytes = AdapterFile.file(of: loraModel, method: .lora(rank: 1, c: 1), seed: lesson.seed).encoded()
     sizes.row(["LoRA r=1, f32", Format.count(floor.trainable), Format.bytes(loraBytes.count)])

@@ -110,15 +110,39 @@ class AdapterError(Exception):
     pass
 
 
+def unpack_codes(packed, bits, count):
+    """Codes packed by BitPacking.swift: field i = code + L in bits [i*q, (i+1)*q), LSB first."""
+    levels = (1 << (bits - 1)) - 1
+    stream = np.unpackbits(packed.astype(np.uint8), bitorder="little")[:count * bits]
+    fields = stream.reshape(count, bits).astype(np.int64) @ (np.int64(1) << np.arange(bits, dtype=np.int64))
+    if np.any(fields > 2 * levels):
+        raise AdapterError("a packed code is out of range (the all-ones field is never written)")
+    return (fields - levels).astype(np.int64)
+
+
 def read_adapter(path):
-    """(metadata, tensors as float32 numpy arrays) of an adapter file, checked."""
+    """(metadata, tensors as float32 numpy arrays) of an adapter file, checked; quantized
+    tensors (precision q<bits>: t.codes + t.scale) come back as their values code * scale."""
     from safetensors import safe_open
     try:
         with safe_open(path, framework="numpy") as f:
             meta = f.metadata() or {}
-            tensors = {name: f.get_tensor(name).astype(np.float32) for name in f.keys()}
+            raw = {name: f.get_tensor(name) for name in f.keys()}
     except Exception as e:  # the safetensors package's own message names the problem
         raise AdapterError(f"{path}: cannot read as safetensors ({e})")
+    precision = meta.get("precision", "")
+    if precision.startswith("q"):
+        bits = int(precision[1:])
+        tensors = {}
+        for name in raw:
+            if name.endswith(".codes"):
+                base = name[:-len(".codes")]
+                count = expected_count(meta, base)
+                scale = np.float32(raw[base + ".scale"][0])
+                codes = unpack_codes(raw[name], bits, count)
+                tensors[base] = (codes.astype(np.float32) * scale).astype(np.float32)
+    else:
+        tensors = {name: t.astype(np.float32) for name, t in raw.items()}
     if meta.get("format") != FORMAT:
         raise AdapterError(f"{path}: not a NOLA Lessons adapter file (format {meta.get('format')!r})")
     if meta.get("format_version") != "1":
@@ -128,6 +152,16 @@ def read_adapter(path):
     if meta.get("method") not in ("lora", "nola", "pranc"):
         raise AdapterError(f"{path}: unknown method {meta.get('method')!r}")
     return meta, tensors
+
+
+def expected_count(meta, tensor_name):
+    """Number of values of a stored tensor, from the metadata (layer shapes and settings)."""
+    layer, kind = tensor_name.rsplit(".", 1)
+    shapes = {entry["name"]: (entry["outputs"], entry["inputs"]) for entry in json.loads(meta["layers"])}
+    m, n = shapes[layer]
+    return {"lora_A": lambda: int(meta["rank"]) * n, "lora_B": lambda: m * int(meta["rank"]),
+            "nola_alpha": lambda: int(meta["k"]), "nola_beta": lambda: int(meta["l"]),
+            "pranc_alpha": lambda: int(meta["n"])}[kind]()
 
 
 def delta_weights(meta, tensors):
@@ -141,13 +175,14 @@ def delta_weights(meta, tensors):
         if method == "lora":
             r = int(meta["rank"])
             scale = np.float32(float(meta["c"]) / r)
-            a, b = tensors[f"{name}.lora_A"], tensors[f"{name}.lora_B"]
+            a = tensors[f"{name}.lora_A"].reshape(r, n)
+            b = tensors[f"{name}.lora_B"].reshape(m, r)
             out[name] = (scale * (b @ a)).astype(np.float32)
         elif method == "nola":
             r, k, l = int(meta["rank"]), int(meta["k"]), int(meta["l"])
             scale = np.float32(float(meta["c"]) / r)
             basis_seed = layer_seed(root, f"basis:{m}x{n}")  # NOLA's basis depends on the shape only
-            alpha, beta = tensors[f"{name}.nola_alpha"], tensors[f"{name}.nola_beta"]
+            alpha, beta = tensors[f"{name}.nola_alpha"].reshape(k), tensors[f"{name}.nola_beta"].reshape(l)
             a = kaiming_uniform(seed, STREAM_A0, r, n) + np.tensordot(alpha, basis(basis_seed, STREAM_NOLA_A, k, r, n), 1)
             b = np.tensordot(beta, basis(basis_seed, STREAM_NOLA_B, l, m, r), 1)
             out[name] = (scale * (b @ a)).astype(np.float32)

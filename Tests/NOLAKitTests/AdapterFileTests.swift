@@ -88,6 +88,59 @@ struct AdapterFileTests {
         #expect(nolaBytes < 2000)
     }
 
+    // MARK: Quantized (packed) files
+
+    @Test("packed files load back exactly the dequantized values, at every bit width",
+          arguments: [16, 8, 4, 3, 2])
+    func packedRoundTrip(bits: Int) throws {
+        for method in [AdapterMethod.lora(rank: 2, c: 1), .nola(rank: 4, k: 16, l: 8, c: 1, basis: .perLayer)] {
+            let model = trainedModel(method)
+            let quantizer = SymmetricQuantizer(bits: bits)
+            let file = AdapterFile.file(of: model, method: method, seed: 5, precision: .quantized(bits: bits))
+            #expect(file.metadata["precision"] == "q\(bits)")
+            let fresh = Sequential.mlp([784, 256, 10], seed: 1)
+            try AdapterFile.load(try SafeTensorsFile.decode(file.encoded(), source: "q"), source: "q", into: fresh)
+            for (original, loaded) in zip(model.linearLayers.map { $0.adapter! }, fresh.linearLayers.map { $0.adapter! }) {
+                for (p, q) in zip(original.parameters, loaded.parameters) where p.isTrainable {
+                    #expect(q.value.data == quantizer.fakeQuantize(p.value.data), "\(p.name) at \(bits) bits")
+                }
+            }
+        }
+    }
+
+    @Test("packed files shrink with the bit width")
+    func packedSizes() {
+        let method = AdapterMethod.nola(rank: 4, k: 256, l: 256, c: 1, basis: .perLayer)
+        let model = trainedModel(method)
+        let sizes = [16, 8, 4, 3, 2].map {
+            AdapterFile.file(of: model, method: method, seed: 5, precision: .quantized(bits: $0)).encoded().count
+        }
+        #expect(zip(sizes, sizes.dropFirst()).allSatisfy { $0 > $1 }, "\(sizes)")
+    }
+
+    @Test("a damaged packed file is refused with one line naming the tensor")
+    func packedDamage() throws {
+        let method = AdapterMethod.nola(rank: 4, k: 16, l: 8, c: 1, basis: .perLayer)
+        func error(_ damage: (inout SafeTensorsFile) -> Void) -> String? {
+            var file = AdapterFile.file(of: trainedModel(method), method: method, seed: 5, precision: .quantized(bits: 3))
+            damage(&file)
+            do {
+                try AdapterFile.load(file, source: "q.safetensors", into: .mlp([784, 256, 10], seed: 1))
+                return nil
+            } catch { return "\(error)" }
+        }
+        let short = try #require(error { $0.tensors["fc1.nola_alpha.codes"] = .init(dtype: .u8, shape: [5], bytes: [0, 0, 0, 0, 0]) })
+        #expect(short.contains("'fc1.nola_alpha.codes' has shape [5], expected [6]"), "\(short)")
+        let allOnes = try #require(error { $0.tensors["fc1.nola_alpha.codes"] = .init(dtype: .u8, shape: [6], bytes: [0xff, 0, 0, 0, 0, 0]) })
+        #expect(allOnes.hasPrefix("q.safetensors: fc1.nola_alpha") && !allOnes.contains("\n"), "\(allOnes)")
+        let noScale = try #require(error { $0.tensors["fc2.nola_beta.scale"] = nil })
+        #expect(noScale.contains("has no tensor 'fc2.nola_beta.scale'"))
+        let badScale = try #require(error { $0.tensors["fc2.nola_beta.scale"] = .init(float32: [-1], shape: [1]) })
+        #expect(badScale.contains("fc2.nola_beta"), "\(badScale)")
+        let badBits = try #require(error { $0.metadata["precision"] = "q17" })
+        #expect(badBits.contains("precision 'q17' is unknown"))
+    }
+
     // MARK: Damaged and mismatched files
 
     /// The error of loading `file` (after `damage`) into a fresh MLP, or nil if it loads.
@@ -223,6 +276,24 @@ struct AdapterFileTests {
             let run = try runScript([adapter.path, "--compare", delta.path])
             #expect(run.status == 0, "\(run.output)")
             #expect(run.output.contains("match:"), "\(run.output)")
+        }
+    }
+
+    @Test("Python reads packed files too (4, 3 and 2 bits) and rebuilds the same ΔW",
+          .enabled(if: python != nil, "skipped: python3 with numpy and safetensors is not available"),
+          arguments: [4, 3, 2])
+    func pythonPacked(bits: Int) throws {
+        for method in [AdapterMethod.lora(rank: 2, c: 1), .nola(rank: 4, k: 16, l: 8, c: 1, basis: .perLayer)] {
+            let model = trainedModel(method)
+            PostTrainingQuantization.apply(SymmetricQuantizer(bits: bits), to: model)
+            try withTemporaryFolder { folder in
+                let adapter = folder.appendingPathComponent("adapter.safetensors")
+                let delta = folder.appendingPathComponent("delta.safetensors")
+                try AdapterFile.save(model, method: method, seed: 5, precision: .quantized(bits: bits), to: adapter)
+                try AdapterFile.deltaWeights(of: model).write(to: delta)
+                let run = try runScript([adapter.path, "--compare", delta.path])
+                #expect(run.status == 0 && run.output.contains("match:"), "\(method) \(bits) bits: \(run.output)")
+            }
         }
     }
 

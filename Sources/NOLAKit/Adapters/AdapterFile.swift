@@ -19,10 +19,13 @@ import Foundation
 ///     rank, c         LoRA and NOLA (scale = c / rank)
 ///     k, l, basis     NOLA; basis "per-layer" or "shared" (which seeds the basis; see BasisSeeds)
 ///     n, s            PRANC (ΔW = s Σ α_i W_i)
-///     precision       "f32" | "f16"  (how the stored tensors were written)
+///     precision       "f32" | "f16" | "q2" … "q16"  (how the stored tensors were written)
 ///
 /// Tensors, per layer `<name>`: LoRA `<name>.lora_A: (r, in)`, `<name>.lora_B: (out, r)`; NOLA
-/// `<name>.nola_alpha: (k)`, `<name>.nola_beta: (l)`; PRANC `<name>.pranc_alpha: (n)`. F32 or F16.
+/// `<name>.nola_alpha: (k)`, `<name>.nola_beta: (l)`; PRANC `<name>.pranc_alpha: (n)`. F32 or F16;
+/// or, for precision `q<bits>` (quantized LoRA or NOLA, see `SymmetricQuantizer`), each tensor `t`
+/// becomes `t.codes: U8 (⌈count·bits/8⌉)`, its codes packed by `BitPacking` (offset binary
+/// `code + L`, least significant bit first), and `t.scale: F32 (1)`; values are `code · scale`.
 public enum AdapterFile {
     /// The value of the `format` metadata key.
     public static let format = "nola-lessons-adapter"
@@ -33,9 +36,32 @@ public enum AdapterFile {
     /// The value of the `seed_rule` key: a short statement of `BasisSeeds`.
     public static let seedRule = "splitmix64(root ^ fnv1a64(name)); NOLA basis name basis:<out>x<in>; streams 1 A0, 2 A_i, 3 B_j, 4 W_i"
 
-    /// How the stored tensors are written.
-    public enum Precision: String, Sendable, CaseIterable {
+    /// How the stored tensors are written: 32- or 16-bit floats, or symmetric `bits`-bit codes
+    /// with one float scale per tensor (LoRA's A and B, NOLA's α and β).
+    public enum Precision: Sendable, Equatable, CustomStringConvertible {
         case f32, f16
+        case quantized(bits: Int)
+
+        /// The metadata value: "f32", "f16", "q4".
+        public var description: String {
+            switch self {
+            case .f32: "f32"
+            case .f16: "f16"
+            case .quantized(let bits): "q\(bits)"
+            }
+        }
+
+        /// Parses a metadata value.
+        public init?(_ text: String) {
+            switch text {
+            case "f32": self = .f32
+            case "f16": self = .f16
+            default:
+                guard text.hasPrefix("q"), let bits = Int(text.dropFirst()),
+                      SymmetricQuantizer.supportedBits.contains(bits) else { return nil }
+                self = .quantized(bits: bits)
+            }
+        }
     }
 
     /// What a file says about the adapters it holds.
@@ -65,7 +91,7 @@ public enum AdapterFile {
         checkPrecondition(!adapted.isEmpty, "AdapterFile: the model has no adapters attached")
         var metadata = [
             "format": format, "format_version": version, "method": method.name, "generator": generator,
-            "seed_rule": seedRule, "root_seed": String(seed), "precision": precision.rawValue,
+            "seed_rule": seedRule, "root_seed": String(seed), "precision": precision.description,
             "layers": "[" + adapted.map {
                 "{\"name\": \(jsonString($0.name)), \"outputs\": \($0.outputs), \"inputs\": \($0.inputs)}"
             }.joined(separator: ", ") + "]",
@@ -86,9 +112,16 @@ public enum AdapterFile {
         var tensors: [String: SafeTensorsFile.Tensor] = [:]
         for layer in adapted {
             for (name, value, shape) in storedTensors(of: layer.adapter!, layer: layer) {
-                tensors[name] = precision == .f32
-                    ? SafeTensorsFile.Tensor(float32: value, shape: shape)
-                    : SafeTensorsFile.Tensor(float16: value, shape: shape)
+                switch precision {
+                case .f32: tensors[name] = SafeTensorsFile.Tensor(float32: value, shape: shape)
+                case .f16: tensors[name] = SafeTensorsFile.Tensor(float16: value, shape: shape)
+                case .quantized(let bits):
+                    checkPrecondition(!(layer.adapter is PRANCAdapter), "AdapterFile: PRANC adapters are not quantized")
+                    let q = SymmetricQuantizer(bits: bits).quantize(value)
+                    let packed = q.packed()
+                    tensors[name + ".codes"] = SafeTensorsFile.Tensor(dtype: .u8, shape: [packed.count], bytes: packed)
+                    tensors[name + ".scale"] = SafeTensorsFile.Tensor(float32: [q.scale], shape: [1])
+                }
             }
         }
         return SafeTensorsFile(metadata: metadata, tensors: tensors)
@@ -153,8 +186,8 @@ public enum AdapterFile {
         guard let seed = UInt64(try value("root_seed")) else {
             throw SafeTensorsError(source, "root_seed '\(try value("root_seed"))' is not a decimal 64-bit unsigned integer")
         }
-        guard let precision = Precision(rawValue: try value("precision")) else {
-            throw SafeTensorsError(source, "precision '\(try value("precision"))' is unknown (expected f32 or f16)")
+        guard let precision = Precision(try value("precision")) else {
+            throw SafeTensorsError(source, "precision '\(try value("precision"))' is unknown (expected f32, f16 or q2…q16)")
         }
         let method: AdapterMethod
         switch try value("method") {
@@ -222,24 +255,7 @@ public enum AdapterFile {
                 expected[name] = shape
             }
         }
-        for (name, tensor) in file.tensors.sorted(by: { $0.key < $1.key }) {
-            guard let shape = expected[name] else {
-                throw SafeTensorsError(source, "has an unexpected tensor '\(name)' for a \(description.method.name) adapter")
-            }
-            guard tensor.shape == shape else {
-                throw SafeTensorsError(source, "tensor '\(name)' has shape \(tensor.shape), expected \(shape)")
-            }
-            guard tensor.dtype == (description.precision == .f32 ? .f32 : .f16) else {
-                throw SafeTensorsError(source, "tensor '\(name)' is \(tensor.dtype.rawValue) but the file says "
-                    + "precision \(description.precision.rawValue)")
-            }
-            guard tensor.floats!.allSatisfy(\.isFinite) else {
-                throw SafeTensorsError(source, "tensor '\(name)' holds NaN or infinite values")
-            }
-        }
-        if let missing = expected.keys.sorted().first(where: { file.tensors[$0] == nil }) {
-            throw SafeTensorsError(source, "has no tensor '\(missing)'")
-        }
+        let values = try storedValues(file, expected: expected, description: description, source: source)
         // All checked: attach and fill.
         var method = description.method
         if onTheFly {
@@ -253,11 +269,66 @@ public enum AdapterFile {
         for layer in model.linearLayers {
             guard let adapter = layer.adapter, description.layers.contains(where: { $0.name == layer.name }) else { continue }
             for p in adapter.parameters where expected[p.name] != nil {
-                p.value = Matrix(rows: p.value.rows, cols: p.value.cols, data: file.tensors[p.name]!.floats!)
+                p.value = Matrix(rows: p.value.rows, cols: p.value.cols, data: values[p.name]!)
             }
         }
         description.method = method
         return description
+    }
+
+    /// The values of every expected tensor (name → shape), decoded from the file's tensors as its
+    /// precision says, after checking that the file holds exactly those tensors.
+    static func storedValues(
+        _ file: SafeTensorsFile, expected: [String: [Int]], description: Description, source: String
+    ) throws -> [String: [Float]] {
+        // The file's tensor names and their required dtype and shape.
+        var layout: [String: (dtype: SafeTensorsFile.DType, shape: [Int])] = [:]
+        for (name, shape) in expected {
+            let count = shape.reduce(1, *)
+            switch description.precision {
+            case .f32: layout[name] = (.f32, shape)
+            case .f16: layout[name] = (.f16, shape)
+            case .quantized(let bits):
+                layout[name + ".codes"] = (.u8, [BitPacking.byteCount(count: count, bits: bits)])
+                layout[name + ".scale"] = (.f32, [1])
+            }
+        }
+        for (name, tensor) in file.tensors.sorted(by: { $0.key < $1.key }) {
+            guard let want = layout[name] else {
+                throw SafeTensorsError(source, "has an unexpected tensor '\(name)' for a \(description.method.name) "
+                    + "adapter of precision \(description.precision)")
+            }
+            guard tensor.shape == want.shape else {
+                throw SafeTensorsError(source, "tensor '\(name)' has shape \(tensor.shape), expected \(want.shape)")
+            }
+            guard tensor.dtype == want.dtype else {
+                throw SafeTensorsError(source, "tensor '\(name)' is \(tensor.dtype.rawValue) but the file says "
+                    + "precision \(description.precision) (expected \(want.dtype.rawValue))")
+            }
+        }
+        if let missing = layout.keys.sorted().first(where: { file.tensors[$0] == nil }) {
+            throw SafeTensorsError(source, "has no tensor '\(missing)'")
+        }
+        var values: [String: [Float]] = [:]
+        for (name, shape) in expected {
+            switch description.precision {
+            case .f32, .f16:
+                values[name] = file.tensors[name]!.floats!
+            case .quantized(let bits):
+                let scale = file.tensors[name + ".scale"]!.floats![0]
+                do {
+                    values[name] = try QuantizedTensor(
+                        packed: file.tensors[name + ".codes"]!.bytes, scale: scale, bits: bits,
+                        rows: 1, cols: shape.reduce(1, *), name: name).dequantized()
+                } catch {
+                    throw SafeTensorsError(source, "\(error)")
+                }
+            }
+            guard values[name]!.allSatisfy(\.isFinite) else {
+                throw SafeTensorsError(source, "tensor '\(name)' holds NaN or infinite values")
+            }
+        }
+        return values
     }
 
     /// The stored tensors of `method` on a layer: name and shape.

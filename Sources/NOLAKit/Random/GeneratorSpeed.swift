@@ -9,11 +9,11 @@
 public enum GeneratorSpeed {
     public enum Generator: String, CaseIterable, Sendable {
         /// `RandomStream.fillUniform`: Philox4x32-10, block by block.
-        case philox = "Philox4x32-10 (RandomStream)"
+        case philox = "Philox4x32-10"
         /// Swift's `SystemRandomNumberGenerator` (the OS's cryptographic generator).
-        case system = "SystemRandomNumberGenerator"
+        case system = "Swift system RNG"
         /// The C library's `random()` (additive feedback, not addressable).
-        case libc = "C library random()"
+        case libc = "libc random()"
     }
 
     /// Fills `out` with uniform floats in [0, 1) from `generator`.

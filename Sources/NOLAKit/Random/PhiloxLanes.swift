@@ -23,15 +23,15 @@ struct PhiloxLanes {
     typealias Words = SIMD16<UInt32>
     typealias Pairs = SIMD8<UInt64>
 
-    /// Round-0 key, `(k0, 0, k1, 0)` repeated for four blocks.
-    let key: Words
+    /// Round-0 key of one block, `(k0, 0, k1, 0)`.
+    let key: SIMD4<UInt32>
     /// Stream id words `s & 0xffffffff`, `s >> 32` (counter words 2 and 3 of every block).
     let stream0: UInt32
     let stream1: UInt32
 
     init(seed: UInt64, stream: UInt64) {
         let k0 = UInt32(truncatingIfNeeded: seed), k1 = UInt32(truncatingIfNeeded: seed >> 32)
-        key = Words(k0, 0, k1, 0, k0, 0, k1, 0, k0, 0, k1, 0, k0, 0, k1, 0)
+        key = SIMD4(k0, 0, k1, 0)
         stream0 = UInt32(truncatingIfNeeded: stream)
         stream1 = UInt32(truncatingIfNeeded: stream >> 32)
     }
@@ -40,11 +40,11 @@ struct PhiloxLanes {
     // multipliers fit in 32 bits to emit one 32×32→64 multiply (a `static let` in another file
     // is a lazily initialised global it cannot look into). The tests check that they agree.
 
-    /// The Weyl key increment `(w0, 0, w1, 0)` for four blocks.
+    /// The Weyl key increment `(w0, 0, w1, 0)`.
     @inline(__always)
-    static var keyStep: Words {
+    static var keyStep: SIMD4<UInt32> {
         let w0: UInt32 = 0x9E37_79B9, w1: UInt32 = 0xBB67_AE85
-        return Words(w0, 0, w1, 0, w0, 0, w1, 0, w0, 0, w1, 0, w0, 0, w1, 0)
+        return SIMD4(w0, 0, w1, 0)
     }
 
     /// The multipliers as 64-bit lanes: `m0` meets `c0`, `m1` meets `c2`.
@@ -65,9 +65,10 @@ struct PhiloxLanes {
             UInt32(truncatingIfNeeded: b3), UInt32(truncatingIfNeeded: b3 >> 32), stream0, stream1)
     }
 
-    /// One Philox round on four blocks (see the type's documentation).
+    /// One Philox round on four blocks (see the type's documentation); `key` is one block's
+    /// `(k0, 0, k1, 0)` for this round.
     @inline(__always)
-    static func round(_ c: Words, key: Words) -> Words {
+    static func round(_ c: Words, key: SIMD4<UInt32>) -> Words {
         // Little-endian lane order: 32-bit lane 2j is the low half of 64-bit lane j.
         let pairs = unsafeBitCast(c, to: Pairs.self)
         let p = unsafeBitCast((pairs & 0xFFFF_FFFF) &* multipliers, to: Words.self)
@@ -75,7 +76,8 @@ struct PhiloxLanes {
         let reversed = Words(
             p[3], p[2], p[1], p[0], p[7], p[6], p[5], p[4],
             p[11], p[10], p[9], p[8], p[15], p[14], p[13], p[12])
-        return reversed ^ odd ^ key
+        let keys = SIMD8(lowHalf: key, highHalf: key)
+        return reversed ^ odd ^ Words(lowHalf: keys, highHalf: keys)
     }
 
     /// The 32 words of blocks `b … b+7`, in stream order (positions `4b … 4b+31`).

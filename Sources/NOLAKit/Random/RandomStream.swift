@@ -15,7 +15,9 @@
 ///   with `w2, w3` at `4b+2`, `4b+3`. Normal fills start at a multiple of 4 for this reason.
 ///
 /// Any range `[p, p + n)` can be filled without generating the words before `p`, and filling a
-/// range in chunks gives the same bits as filling it at once.
+/// range in chunks gives the same bits as filling it at once. The fills compute eight blocks at
+/// a time in SIMD registers (`PhiloxLanes`); that changes the speed, never the words: they
+/// equal the one-block reference (`referenceFill…`) bit for bit, for every start and length.
 public struct RandomStream: Sendable, Hashable {
     /// The 64-bit seed: Philox's key.
     public let seed: UInt64

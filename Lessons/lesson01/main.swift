@@ -59,7 +59,7 @@ let again = RandomStream(seed: seed, stream: 1).symmetric(basisA)
 lesson.say(
     """
 
-    The seed stands for \(Format.count((basisA + basisB) / 2))× its own size of basis. Generate the \
+    The basis takes \(Format.count(4 * (basisA + basisB) / 8)) times the bytes of the seed. Generate the \
     A basis twice from seed \(seed): identical bits? \(first.map(\.bitPattern) == again.map(\.bitPattern) ? "yes" : "NO").
     This only works if the generator is exact and fixed — never the platform's RNG, whose
     algorithm may change between versions.

@@ -13,6 +13,7 @@ let benchmarks: @Sendable () -> Void = {
         maxDuration: .seconds(3), maxIterations: 10_000)
 
     trainingStepBenchmarks()
+    randomBenchmarks()
 }
 
 /// One MLP 784-256-10 training step at batch 512 (forward, backward, SGD update): the reference

@@ -15,7 +15,9 @@
 ///   with `w2, w3` at `4b+2`, `4b+3`. Normal fills start at a multiple of 4 for this reason.
 ///
 /// Any range `[p, p + n)` can be filled without generating the words before `p`, and filling a
-/// range in chunks gives the same bits as filling it at once.
+/// range in chunks gives the same bits as filling it at once. The fills compute eight blocks at
+/// a time in SIMD registers (`PhiloxLanes`); that changes the speed, never the words: they
+/// equal the one-block reference (`referenceFill…`) bit for bit, for every start and length.
 public struct RandomStream: Sendable, Hashable {
     /// The 64-bit seed: Philox's key.
     public let seed: UInt64
@@ -50,59 +52,114 @@ public struct RandomStream: Sendable, Hashable {
     }
 
     // MARK: Filling buffers
+    //
+    // Every fill splits `[position, position + n)` into a ragged head (the rest of the block
+    // `position` falls in), whole octets of eight blocks computed in SIMD lanes by
+    // `PhiloxLanes`, and a ragged tail of fewer than 32 words, computed one block at a time.
+    // The bits do not depend on the split: `RandomStream+Reference.swift` keeps the plain
+    // one-block-at-a-time fills, and the tests compare the two on many ranges.
 
     /// Fills `out` with words `[position, position + out.count)`.
     public func fillWords(from position: UInt64, into out: UnsafeMutableBufferPointer<UInt32>) {
-        fill(from: position, into: out) { $0 }
+        guard let base = out.baseAddress, !out.isEmpty else { return }
+        let engine = PhiloxLanes(seed: seed, stream: stream)
+        forEachPiece(from: position, count: out.count) { i, words, lanes in
+            for (k, lane) in lanes.enumerated() { base[i + k] = words[lane] }
+        } octets: { i, b, octets in
+            engine.words(from: b, octets: octets, into: base + i)
+        }
     }
 
     /// Fills `out` with uniform floats in [0, 1) from words `[position, position + out.count)`.
     public func fillUniform(from position: UInt64 = 0, into out: UnsafeMutableBufferPointer<Float>) {
-        fill(from: position, into: out) { Float($0 >> 8) * 0x1p-24 }
+        guard let base = out.baseAddress, !out.isEmpty else { return }
+        let engine = PhiloxLanes(seed: seed, stream: stream)
+        forEachPiece(from: position, count: out.count) { i, words, lanes in
+            for (k, lane) in lanes.enumerated() { base[i + k] = RandomStream.unitFloat(words[lane]) }
+        } octets: { i, b, octets in
+            engine.uniform(from: b, octets: octets, into: base + i)
+        }
     }
 
     /// Fills `out` with uniform floats in [−1, 1) from words `[position, position + out.count)`.
     public func fillSymmetric(from position: UInt64 = 0, into out: UnsafeMutableBufferPointer<Float>) {
-        fill(from: position, into: out) { Float($0 >> 8) * 0x1p-23 - 1 }
+        fillSymmetric(from: position, scale: 1, into: out)
     }
 
-    /// The generic block loop: handles a ragged start and end, calls `transform` per word.
-    @inlinable
-    func fill<T>(
-        from position: UInt64, into out: UnsafeMutableBufferPointer<T>, _ transform: (UInt32) -> T
-    ) {
-        var p = position
-        var i = 0
-        let n = out.count
-        while i < n {
-            let b = block(p / 4)
-            var lane = Int(p % 4)
-            while lane < 4 && i < n {
-                out[i] = transform(b[lane])
-                lane += 1
-                i += 1
-                p += 1
+    /// Fills `out` with `scale · symmetric(word)`: Uniform(−scale, scale), the symmetric value
+    /// computed first and then multiplied by `scale` in `Float` (the same bits as filling with
+    /// `fillSymmetric` and scaling afterwards).
+    public func fillSymmetric(from position: UInt64 = 0, scale: Float, into out: UnsafeMutableBufferPointer<Float>) {
+        guard let base = out.baseAddress, !out.isEmpty else { return }
+        let engine = PhiloxLanes(seed: seed, stream: stream)
+        forEachPiece(from: position, count: out.count) { i, words, lanes in
+            for (k, lane) in lanes.enumerated() {
+                let v = RandomStream.symmetricFloat(words[lane])
+                base[i + k] = scale == 1 ? v : v * scale
             }
+        } octets: { i, b, octets in
+            engine.symmetric(from: b, octets: octets, scale: scale, into: base + i)
         }
     }
 
     /// Fills `out` with standard normal floats at positions `[position, position + out.count)`;
     /// `position` must be a multiple of 4 (see the layout above).
     public func fillNormal(from position: UInt64 = 0, into out: UnsafeMutableBufferPointer<Float>) {
-        precondition(position % 4 == 0, "fillNormal: position \(position) is not a multiple of 4")
-        var i = 0
-        var b = position / 4
-        while i < out.count {
-            let w = block(b)
-            let (z0, z1) = RandomStream.boxMuller(w.x, w.y)
-            let (z2, z3) = RandomStream.boxMuller(w.z, w.w)
-            for z in [z0, z1, z2, z3] where i < out.count {
-                out[i] = z
-                i += 1
-            }
-            b += 1
+        checkPrecondition(position % 4 == 0, "fillNormal: position \(position) is not a multiple of 4")
+        guard let base = out.baseAddress, !out.isEmpty else { return }
+        let engine = PhiloxLanes(seed: seed, stream: stream)
+        forEachPiece(from: position, count: out.count) { i, words, lanes in
+            // A head never occurs (position is a multiple of 4); a tail is the start of a block.
+            let (z0, z1) = RandomStream.boxMuller(words.x, words.y)
+            let (z2, z3) = RandomStream.boxMuller(words.z, words.w)
+            let z = SIMD4(z0, z1, z2, z3)
+            for (k, lane) in lanes.enumerated() { base[i + k] = z[lane] }
+        } octets: { i, b, octets in
+            engine.normal(from: b, octets: octets, into: base + i)
         }
     }
+
+    /// Walks `[position, position + count)`: `words(i, block, lanes)` for pieces of single
+    /// blocks (output index `i` takes lane `lanes.lowerBound` of `block`), and
+    /// `octets(i, b, m)` for the `8·m` whole blocks from block `b`, written from output index `i`.
+    private func forEachPiece(
+        from position: UInt64, count: Int,
+        words: (_ index: Int, _ block: SIMD4<UInt32>, _ lanes: Range<Int>) -> Void,
+        octets: (_ index: Int, _ firstBlock: UInt64, _ octetCount: Int) -> Void
+    ) {
+        var i = 0
+        var b = position / 4
+        // Ragged head: the rest of the block that `position` falls in.
+        let first = Int(position % 4)
+        if first != 0 {
+            let end = min(4, first + count)
+            words(0, block(b), first..<end)
+            i = end - first
+            b &+= 1
+        }
+        // Whole octets of eight blocks, in SIMD lanes.
+        let octetCount = (count - i) / 32
+        if octetCount > 0 {
+            octets(i, b, octetCount)
+            i += 32 * octetCount
+            b &+= UInt64(8 * octetCount)
+        }
+        // Ragged tail: whole blocks, then a partial one.
+        while i < count {
+            let n = min(4, count - i)
+            words(i, block(b), 0..<n)
+            i += n
+            b &+= 1
+        }
+    }
+
+    /// The uniform [0, 1) float of a word: `Float(w >> 8) · 2⁻²⁴`.
+    @inline(__always)
+    static func unitFloat(_ w: UInt32) -> Float { Float(w >> 8) * 0x1p-24 }
+
+    /// The uniform [−1, 1) float of a word: `Float(w >> 8) · 2⁻²³ − 1`.
+    @inline(__always)
+    static func symmetricFloat(_ w: UInt32) -> Float { Float(w >> 8) * 0x1p-23 - 1 }
 
     /// Two standard normals from two words (Box–Muller).
     @inlinable
@@ -143,9 +200,9 @@ public struct RandomStream: Sendable, Hashable {
     /// A `rows × cols` matrix, Uniform(−bound, bound), from `position`: element `(i, j)` is
     /// `bound · symmetric(word[position + i·cols + j])`, multiplied in `Float`.
     public func uniformMatrix(rows: Int, cols: Int, bound: Float, from position: UInt64 = 0) -> Matrix {
-        var data = symmetric(rows * cols, from: position)
-        if bound != 1 {
-            for i in data.indices { data[i] *= bound }
+        let data = [Float](unsafeUninitializedCapacity: rows * cols) { buf, n in
+            fillSymmetric(from: position, scale: bound, into: buf)
+            n = rows * cols
         }
         return Matrix(rows: rows, cols: cols, data: data)
     }
@@ -155,7 +212,7 @@ public struct RandomStream: Sendable, Hashable {
     /// as `Float(1 / sqrt(Double(fanIn)))`. For a weight `(out, in)`, `fanIn` is `in = cols`.
     public func kaimingUniform(rows: Int, cols: Int, fanIn: Int? = nil, from position: UInt64 = 0) -> Matrix {
         let fan = fanIn ?? cols
-        precondition(fan > 0, "kaimingUniform: fan-in must be positive, got \(fan)")
+        checkPrecondition(fan > 0, "kaimingUniform: fan-in must be positive, got \(fan)")
         return uniformMatrix(rows: rows, cols: cols, bound: RandomStream.kaimingBound(fanIn: fan), from: position)
     }
 

@@ -20,6 +20,7 @@
 // Figures: plots/lesson03/{curves-loss,curves-accuracy,digits}.png
 
 import ArgumentParser
+import Foundation
 import LessonKit
 import NOLAKit
 
@@ -218,8 +219,8 @@ lesson.facts([
 ])
 lesson.say(
     """
-    The paper trains 200 epochs but does not name its optimizer; momentum 0.9 gets this short run \
-    to the accuracy that plain SGD at 0.05 reaches only after several times as many steps.
+    The paper does not name its optimizer. We add momentum 0.9: without it, the default run's \
+    720 steps (seed 1) stop at 90.5% validation accuracy instead of 98%.
     """)
 let bar = lesson.progress("training", total: configuration.totalSteps(examples: train.count))
 let records: [EpochRecord]
@@ -255,20 +256,24 @@ var lossFigure = Figure(
     x: "epoch (\(configuration.totalSteps(examples: train.count) / epochs) steps of batch 512 each)",
     y: "cross-entropy loss (nats)")
 lossFigure.logY = true
-lossFigure.legend = .topRight
+// From the decade below the smallest loss up to above ln 10, so the guessing line always shows.
+let smallestLoss = records.flatMap { [$0.trainLoss, $0.validationLoss] }.filter { $0 > 0 }.min() ?? 0.01
+lossFigure.yRange = pow(10, (log10(smallestLoss)).rounded(.down))...4
+let markers = epochs <= 40
+lossFigure.legend = .bottomLeft
 lossFigure.annotate(.horizontalLine(y: 2.302585, label: "guessing: ln 10 = 2.30", color: .base))
-lossFigure.add(.lines("training (mean over the epoch)", x: epochAxis, y: records.map(\.trainLoss), color: .blue))
-lossFigure.add(.lines("validation (after the epoch)", x: epochAxis, y: records.map(\.validationLoss), color: .vermillion))
+lossFigure.add(.lines("training (mean over the epoch)", x: epochAxis, y: records.map(\.trainLoss), markers: markers, color: .blue))
+lossFigure.add(.lines("validation (after the epoch)", x: epochAxis, y: records.map(\.validationLoss), markers: markers, color: .vermillion))
 lesson.save(lossFigure)
 var accuracyFigure = Figure(
     "curves-accuracy", title: "MLP 784-256-10 on \(dataName): accuracy (cf. paper A.2)",
     x: "epoch", y: "accuracy (%)")
 accuracyFigure.legend = .bottomRight
-accuracyFigure.add(.lines("training (mean over the epoch)", x: epochAxis, y: records.map { 100 * $0.trainAccuracy }, color: .blue))
-accuracyFigure.add(.lines("validation (after the epoch)", x: epochAxis, y: records.map { 100 * $0.validationAccuracy }, color: .vermillion))
+accuracyFigure.add(.lines("training (mean over the epoch)", x: epochAxis, y: records.map { 100 * $0.trainAccuracy }, markers: markers, color: .blue))
+accuracyFigure.add(.lines("validation (after the epoch)", x: epochAxis, y: records.map { 100 * $0.validationAccuracy }, markers: markers, color: .vermillion))
 lesson.save(accuracyFigure)
 lesson.say(
-    "Final: training loss \(Format.fixed(final.trainLoss, 3)), validation loss \(Format.fixed(final.validationLoss, 3)), "
+    "Final: training loss \(Format.significant(final.trainLoss, 2)), validation loss \(Format.significant(final.validationLoss, 2)), "
         + "validation accuracy \(Format.percent(final.validationAccuracy)).")
 
 // MARK: - 8. What the network gets wrong
@@ -293,7 +298,7 @@ var perDigitRow = ["val. acc."]
 for d in 0..<10 {
     let indices = validation.labels.indices.filter { validation.labels[$0] == d }
     let correct = indices.filter { predicted[$0] == d }.count
-    perDigitRow.append(indices.isEmpty ? "—" : Format.percent(Double(correct) / Double(indices.count), 0))
+    perDigitRow.append(indices.isEmpty ? "—" : Format.percent(Double(correct) / Double(indices.count), 1))
 }
 perDigit.row(perDigitRow)
 lesson.show(perDigit)
@@ -349,9 +354,9 @@ lesson.finish(paperVsOurs: [
         note: source == .synthetic ? "--data mnist for the real digits" : "only the files in data/mnist"),
     Comparison(
         "schedule", paper: "200 epochs, batch 512, lr 0.05", ours: "\(epochs) epochs, batch 512, lr 0.05, μ 0.9",
-        note: "classroom length; --full runs 200"),
+        note: lesson.scale == .full ? "momentum added (see cell 6)" : "classroom length; --full runs 200"),
     Comparison(
-        "dense training loss", paper: "— (not reported)", ours: Format.fixed(final.trainLoss, 3),
+        "dense training loss", paper: "— (not reported)", ours: Format.significant(final.trainLoss, 2),
         note: "A.2 reports PRANC 0.87, NOLA 0.71 with 32 params/layer"),
     Comparison(
         "validation accuracy", paper: "— (not reported)", ours: Format.percent(final.validationAccuracy),

@@ -4,6 +4,9 @@ public struct EpochRecord: Sendable, Equatable {
     public let epoch: Int
     /// Mean training loss over the epoch's batches (each batch's loss before its update).
     public let trainLoss: Double
+    /// Fraction of the epoch's training examples that their batch classified correctly, each
+    /// batch judged before its own update (so it lags the weights by up to one epoch).
+    public let trainAccuracy: Double
     /// Loss and accuracy on the validation set after the epoch (`nan` without one).
     public let validationLoss: Double
     public let validationAccuracy: Double
@@ -58,7 +61,7 @@ public func fit(
     var records: [EpochRecord] = []
     for epoch in 0..<configuration.epochs {
         let clock = ContinuousClock.now
-        var sum = 0.0, batches = 0
+        var sum = 0.0, batches = 0, correct = 0, seen = 0
         for batch in train.batches(size: configuration.batchSize, seed: configuration.seed, epoch: epoch) {
             if let schedule = configuration.schedule {
                 optimizer.learningRate = schedule.learningRate(atStep: optimizer.stepCount)
@@ -66,6 +69,11 @@ public func fit(
             let value = try trainStep(model, input: batch.x, labels: batch.labels, loss: loss, optimizer: optimizer)
             sum += Double(value)
             batches += 1
+            // The loss kept the batch's softmax: its largest entry is the predicted class.
+            for (predicted, label) in zip(predictedClasses(loss.probabilities), batch.labels) where predicted == label {
+                correct += 1
+            }
+            seen += batch.count
             afterStep(optimizer.stepCount, value)
         }
         let elapsed = ContinuousClock.now - clock
@@ -76,6 +84,7 @@ public func fit(
         }
         let record = EpochRecord(
             epoch: epoch + 1, trainLoss: sum / Double(max(1, batches)),
+            trainAccuracy: seen > 0 ? Double(correct) / Double(seen) : .nan,
             validationLoss: validationLoss, validationAccuracy: validationAccuracy, seconds: seconds)
         records.append(record)
         afterEpoch(record)

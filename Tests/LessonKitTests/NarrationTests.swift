@@ -52,6 +52,8 @@ struct NarrationTests {
         #expect(abs(s.mean - 0.92) < 1e-12)
         #expect(abs(s.std - 0.02) < 1e-12)
         #expect(s.percentText == "92.0 ± 2.0%")
+        #expect(Spread([0.5]).percentText == "50.0%", "one measurement has no spread to show")
+        #expect(Spread([1.5, 2.5]).text(2) == "2.00 ± 0.71")
         #expect(Spread([0.5]).std == 0)
     }
 }

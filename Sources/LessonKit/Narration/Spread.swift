@@ -19,6 +19,12 @@ public struct Spread: Sendable, Equatable {
         return (values.map { ($0 - m) * ($0 - m) }.reduce(0, +) / Double(values.count - 1)).squareRoot()
     }
 
-    /// Fractions shown as percentages: "92.4 ± 1.6%".
-    public var percentText: String { Format.meanStd(100 * mean, 100 * std, 1) + "%" }
+    /// "1.742 ± 0.054" with `digits` decimals; a single measurement is shown alone ("1.742"),
+    /// since it has no spread to show.
+    public func text(_ digits: Int) -> String {
+        values.count == 1 ? Format.fixed(mean, digits) : Format.meanStd(mean, std, digits)
+    }
+
+    /// Fractions shown as percentages: "92.4 ± 1.6%" (or "92.4%" for one measurement).
+    public var percentText: String { Spread(values.map { 100 * $0 }).text(1) + "%" }
 }

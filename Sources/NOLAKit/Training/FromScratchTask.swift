@@ -66,10 +66,10 @@ public final class FromScratchTask {
         .pranc(n: budget, s: prancScale, onTheFly: onTheFly)
     }
 
-    /// NOLA of rank 4 with `k = l = budget / 2` per layer.
-    public static func nola(perLayer budget: Int, onTheFly: Bool = false) -> AdapterMethod {
+    /// NOLA of rank `rank` (A.2: 4) with `k = l = budget / 2` per layer.
+    public static func nola(perLayer budget: Int, rank: Int = 4, onTheFly: Bool = false) -> AdapterMethod {
         checkPrecondition(budget >= 2 && budget % 2 == 0, "FromScratchTask.nola: the per-layer budget must be even, got \(budget)")
-        return .nola(rank: 4, k: budget / 2, l: budget / 2, c: nolaC, basis: onTheFly ? .onTheFly : .perLayer)
+        return .nola(rank: rank, k: budget / 2, l: budget / 2, c: nolaC, basis: onTheFly ? .onTheFly : .perLayer)
     }
 
     /// PRANC's `s`: each basis matrix `s·W_i` is then as large as a default-initialised weight

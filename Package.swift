@@ -36,10 +36,16 @@ let package = Package(
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
+        // Philox float fills compiled for AVX2 and chosen at run time when the CPU has it (the
+        // rest of the package stays at the x86-64 baseline, so it runs on any x86-64 CPU).
+        .target(
+            name: "CPhiloxAVX2",
+            cSettings: [.unsafeFlags(["-O2"], .when(configuration: .debug))]
+        ),
         // The mathematics: random streams, matrices, layers, adapters, quantization, data. No printing.
         .target(
             name: "NOLAKit",
-            dependencies: ["COpenBLAS", "CZlib"],
+            dependencies: ["COpenBLAS", "CZlib", "CPhiloxAVX2"],
             swiftSettings: optimizedInDebug
         ),
         // What makes a program a lesson: options, narration, tables, progress, gnuplot figures.

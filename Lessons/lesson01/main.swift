@@ -209,22 +209,23 @@ let scalarRate = rates.first { $0.0 == .philoxScalar }!.1
 let simdRate = rates.first { $0.0 == .philoxSIMD }!.1
 var speed = Table(["generator", "floats/s (one core)", "vs one-block Philox", "regenerable?"])
 for (generator, rate) in rates {
-    let regenerable = generator == .philoxScalar || generator == .philoxSIMD
-    speed.row([generator.rawValue, Format.rate(rate), Format.fixed(rate / scalarRate, 2) + "×", regenerable ? "yes, any range" : "no"])
+    let name = generator == .philoxSIMD ? generator.rawValue + " (\(RandomStream.fillKernel))" : generator.rawValue
+    speed.row([name, Format.rate(rate), Format.fixed(rate / scalarRate, 2) + "×", generator.isRegenerable ? "yes, any range" : "no"])
 }
 lesson.show(speed)
 lesson.say(
     """
 
     The SIMD fill holds four Philox blocks in one 16-lane register and runs two such registers
-    side by side; one 32×32→64 multiply instruction computes both products of a block's round. On
-    x86-64 the default build uses SSE2 (4 lanes per instruction); a build that allows AVX2
-    (8 lanes) runs the same Swift code faster. SystemRandomNumberGenerator asks the operating
-    system for entropy on every call: fine for keys, far too slow (and not reproducible) for a
-    basis.
+    side by side; one 32×32→64 multiply instruction computes both products of a block's round. The
+    portable engine is compiled for what every x86-64 CPU has (SSE2, 4 lanes per instruction); on
+    a CPU with AVX2 (8 lanes) the fills switch at run time to a small C kernel compiled for AVX2
+    alone (Sources/CPhiloxAVX2), with the same bits. SystemRandomNumberGenerator asks the
+    operating system for entropy on every call: fine for keys, far too slow (and not
+    reproducible) for a basis.
     """)
 
-let labels = ["Philox, one block", "Philox, SIMD", "Swift system RNG", "C random()"]
+let labels = ["Philox, one block", "Philox, portable", "Philox, \(RandomStream.fillKernel)", "Swift system RNG", "C random()"]
 var bars = Figure(
     "throughput", title: "Uniform floats per second, one core (cf. NOLA Sec. 3: basis made on the fly)",
     x: "generator", y: "million floats per second")
@@ -247,7 +248,7 @@ lesson.finish(paperVsOurs: [
     Comparison(
         "uniform floats/s, one core", paper: "not given; goal ≥ 1 G",
         ours: "SIMD \(Format.rate(simdRate)), one block \(Format.rate(scalarRate))",
-        note: "SIMD width and build flags decide (cell 5)"),
+        note: "SIMD width decides: AVX2 kernel vs portable (cell 5)"),
     Comparison(
         "vs PyTorch CPU uniform_, numpy Philox", paper: "≈ 0.2 G, ≈ 0.09 G (quoted)",
         ours: Format.fixed(simdRate / 0.2e9, 1) + "×, " + Format.fixed(simdRate / 0.09e9, 1) + "× faster",

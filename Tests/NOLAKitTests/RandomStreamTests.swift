@@ -80,6 +80,36 @@ struct RandomStreamTests {
         }
     }
 
+    @Test("both float kernels (portable SIMD and, on CPUs that have it, AVX2) equal the reference bit for bit")
+    func kernelsMatchReference() {
+        var kernels: [PhiloxLanes.Kernel] = [.portable]
+        if PhiloxLanes.Kernel.best == .avx2 { kernels.append(.avx2) }
+        // First blocks: 0, around the c0 → c1 carry (block 2³²), high bits, the last octets.
+        let blocks: [UInt64] = [0, 1, 5, (1 << 32) - 3, 1 << 32, 1 << 60, UInt64.max / 4 - 40]
+        for s in Self.streams {
+            let engine = PhiloxLanes(seed: s.seed, stream: s.stream)
+            for b in blocks {
+                for octets in [1, 2, 5] {
+                    let n = 32 * octets
+                    var expected = [Float](repeating: .nan, count: n)
+                    for kernel in kernels {
+                        var got = [Float](repeating: .nan, count: n)
+                        expected.withUnsafeMutableBufferPointer { s.referenceFillUniform(from: 4 * b, into: $0) }
+                        got.withUnsafeMutableBufferPointer { engine.uniform(from: b, octets: octets, into: $0.baseAddress!, kernel: kernel) }
+                        #expect(got.map(\.bitPattern) == expected.map(\.bitPattern), "\(kernel) uniform block \(b)")
+                        for scale: Float in [1, 0.0357, -3] {
+                            expected.withUnsafeMutableBufferPointer { s.referenceFillSymmetric(from: 4 * b, scale: scale, into: $0) }
+                            got.withUnsafeMutableBufferPointer {
+                                engine.symmetric(from: b, octets: octets, scale: scale, into: $0.baseAddress!, kernel: kernel)
+                            }
+                            #expect(got.map(\.bitPattern) == expected.map(\.bitPattern), "\(kernel) symmetric ×\(scale) block \(b)")
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     @Test("SIMD normals equal the reference bit for bit")
     func normalsMatchReference() {
         for s in Self.streams {

@@ -6,12 +6,15 @@ import NOLAKit
 /// release-build numbers are the ones to quote (`swift run -c release lesson01`).
 @Suite("Random throughput", .serialized)
 struct RandomThroughputTests {
-    @Test("SIMD Philox fills uniforms at least twice as fast as the one-block reference")
+    @Test("SIMD Philox fills uniforms at least twice as fast as the one-block reference, with either kernel")
     func simdBeatsScalar() {
         let scalar = RandomThroughput.floatsPerSecond(.philoxScalar, seconds: 0.03, trials: 5)
-        let simd = RandomThroughput.floatsPerSecond(.philoxSIMD, seconds: 0.03, trials: 5)
-        print("uniform floats/s: scalar \(scalar / 1e9) G, SIMD \(simd / 1e9) G, ratio \(simd / scalar)")
-        #expect(simd > 2 * scalar, "SIMD \(simd) floats/s vs scalar \(scalar) floats/s")
+        let portable = RandomThroughput.floatsPerSecond(.philoxPortableSIMD, seconds: 0.03, trials: 5)
+        let best = RandomThroughput.floatsPerSecond(.philoxSIMD, seconds: 0.03, trials: 5)
+        print("uniform floats/s: scalar \(scalar / 1e9) G, portable SIMD \(portable / 1e9) G, "
+              + "best (\(RandomStream.fillKernel)) \(best / 1e9) G")
+        #expect(portable > 2 * scalar, "portable SIMD \(portable) floats/s vs scalar \(scalar) floats/s")
+        #expect(best > 2 * scalar, "best kernel \(best) floats/s vs scalar \(scalar) floats/s")
     }
 
     @Test("every generator fills its buffer with values in [0, 1)")

@@ -190,7 +190,8 @@ struct GnuplotScript {
                 clauses.append("\(src) using 1:2:3 with boxes \(lc) \(title)")
                 if showValues {
                     clauses.append(
-                        "\(src) using 1:2:(sprintf('%.3g', $2)) with labels offset 0,0.7 font ',10' notitle")
+                        "\(src) using 1:2:(abs($2) >= 1000 ? sprintf('%.0f', $2) : sprintf('%.3g', $2)) "
+                            + "with labels offset 0,0.7 font ',10' notitle")
                 }
             case .image:
                 clauses.append("\(src) matrix with image notitle")

@@ -1,3 +1,5 @@
+import CPhiloxAVX2
+
 /// Philox4x32-10 on eight blocks at once, in SIMD registers: the bulk engine behind
 /// `RandomStream`'s fills. It computes exactly what `Philox4x32.block` computes, block for
 /// block (the tests compare them on many ranges); only the arrangement of the work differs.
@@ -17,9 +19,25 @@
 /// transpose is needed at the end. A `SIMD16<UInt32>` holds four blocks; two of them (eight
 /// blocks, 32 words) are in flight so that one block's multiply overlaps another's shuffle.
 ///
-/// The compiler turns this into `pmuludq`/`pshufd`/`psrlq`/`pxor` on x86-64 (SSE2 by default,
-/// AVX2 `ymm` registers when the target allows it) and into NEON on ARM.
+/// The compiler turns this into `pmuludq`/`pshufd`/`psrlq`/`pxor` on x86-64 (SSE2, the baseline
+/// every x86-64 CPU has) and into NEON on ARM. On x86-64 CPUs with AVX2 the uniform and
+/// symmetric fills go to `CPhiloxAVX2` instead: the same rounds in 256-bit registers, chosen at
+/// run time (`Kernel.best`), with the same bits.
 struct PhiloxLanes {
+    /// Which code computes the float fills.
+    enum Kernel: Sendable, Equatable {
+        /// This file's SIMD code, at the target's baseline.
+        case portable
+        /// `nola_philox_fill_avx2` (x86-64 CPUs with AVX2 only).
+        case avx2
+
+        /// AVX2 when this CPU has it, else portable.
+        static let best: Kernel = nola_philox_avx2_available() != 0 ? .avx2 : .portable
+    }
+
+    /// The stream's seed and id, for the AVX2 kernel.
+    let seed: UInt64
+    let stream: UInt64
     typealias Words = SIMD16<UInt32>
     typealias Pairs = SIMD8<UInt64>
 
@@ -30,6 +48,8 @@ struct PhiloxLanes {
     let stream1: UInt32
 
     init(seed: UInt64, stream: UInt64) {
+        self.seed = seed
+        self.stream = stream
         let k0 = UInt32(truncatingIfNeeded: seed), k1 = UInt32(truncatingIfNeeded: seed >> 32)
         key = SIMD4(k0, 0, k1, 0)
         stream0 = UInt32(truncatingIfNeeded: stream)
@@ -109,7 +129,11 @@ struct PhiloxLanes {
     }
 
     /// Writes `Float(w >> 8) · 2⁻²⁴` for the words of `octets` octets from block `b`.
-    func uniform(from b: UInt64, octets: Int, into out: UnsafeMutablePointer<Float>) {
+    func uniform(from b: UInt64, octets: Int, into out: UnsafeMutablePointer<Float>, kernel: Kernel = .best) {
+        if kernel == .avx2 {
+            nola_philox_fill_avx2(seed, stream, b, octets, 0, 1, out)
+            return
+        }
         let raw = UnsafeMutableRawPointer(out)
         var block = b
         for o in 0..<octets {
@@ -122,7 +146,13 @@ struct PhiloxLanes {
 
     /// Writes `(Float(w >> 8) · 2⁻²³ − 1) · scale` for the words of `octets` octets from block
     /// `b` (the multiplication by `scale` is skipped when it is 1, which gives the same bits).
-    func symmetric(from b: UInt64, octets: Int, scale: Float, into out: UnsafeMutablePointer<Float>) {
+    func symmetric(
+        from b: UInt64, octets: Int, scale: Float, into out: UnsafeMutablePointer<Float>, kernel: Kernel = .best
+    ) {
+        if kernel == .avx2 {
+            nola_philox_fill_avx2(seed, stream, b, octets, 1, scale, out)
+            return
+        }
         let raw = UnsafeMutableRawPointer(out)
         var block = b
         if scale == 1 {

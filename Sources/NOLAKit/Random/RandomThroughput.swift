@@ -17,12 +17,19 @@ public enum RandomThroughput {
     public enum Generator: String, CaseIterable, Sendable {
         /// `RandomStream.referenceFillUniform`: Philox one block at a time.
         case philoxScalar = "Philox4x32-10, one block at a time"
-        /// `RandomStream.fillUniform`: Philox eight blocks at a time in SIMD lanes.
-        case philoxSIMD = "Philox4x32-10, SIMD lanes"
+        /// Philox eight blocks at a time in SIMD lanes, with the portable engine only (SSE2 on
+        /// x86-64, the baseline every such CPU has; NEON on ARM).
+        case philoxPortableSIMD = "Philox4x32-10, SIMD lanes, portable"
+        /// `RandomStream.fillUniform`: Philox eight blocks at a time with the kernel it picks at
+        /// run time (`RandomStream.fillKernel`: AVX2 when the CPU has it).
+        case philoxSIMD = "Philox4x32-10, SIMD lanes, best kernel"
         /// Swift's `SystemRandomNumberGenerator` (the OS's entropy source), two floats per `next()`.
         case system = "Swift SystemRandomNumberGenerator"
         /// The C library's `random()` (additive feedback, a global state behind a lock), one float per call.
         case libcRandom = "C library random()"
+
+        /// True for the Philox generators: any range can be regenerated from the seed.
+        public var isRegenerable: Bool { self == .philoxScalar || self == .philoxPortableSIMD || self == .philoxSIMD }
     }
 
     /// Fills `out` once with uniform floats from `generator` (`seed` keys Philox and seeds
@@ -31,6 +38,13 @@ public enum RandomThroughput {
         switch generator {
         case .philoxScalar:
             RandomStream(seed: seed).referenceFillUniform(from: 0, into: out)
+        case .philoxPortableSIMD:
+            let whole = out.count / 32
+            if whole > 0 {
+                PhiloxLanes(seed: seed, stream: 0).uniform(from: 0, octets: whole, into: out.baseAddress!, kernel: .portable)
+            }
+            RandomStream(seed: seed).referenceFillUniform(
+                from: UInt64(32 * whole), into: UnsafeMutableBufferPointer(rebasing: out[(32 * whole)...]))
         case .philoxSIMD:
             RandomStream(seed: seed).fillUniform(from: 0, into: out)
         case .system:

@@ -21,13 +21,13 @@ public struct DigitDataset: Sendable, Equatable {
 
     /// A set over `images: (n, 784)` and `n` labels in 0…9.
     public init(images: Matrix, labels: [Int], name: String) {
-        precondition(
+        checkPrecondition(
             images.cols == DigitDataset.pixelCount,
             "DigitDataset: images are \(images.shapeDescription), expected (n×\(DigitDataset.pixelCount))")
-        precondition(
+        checkPrecondition(
             images.rows == labels.count,
             "DigitDataset: \(images.rows) images but \(labels.count) labels")
-        precondition(
+        checkPrecondition(
             labels.allSatisfy { (0..<DigitDataset.classCount).contains($0) },
             "DigitDataset: labels must lie in 0...9")
         self.images = images
@@ -52,7 +52,7 @@ public struct DigitDataset: Sendable, Equatable {
         images.data.withUnsafeBufferPointer { src in
             data.withUnsafeMutableBufferPointer { dst in
                 for (row, index) in indices.enumerated() {
-                    precondition(
+                    checkPrecondition(
                         index >= 0 && index < count,
                         "DigitDataset.subset: index \(index) outside 0..<\(count)")
                     let from = src.baseAddress! + index * width
@@ -68,7 +68,7 @@ public struct DigitDataset: Sendable, Equatable {
 
     /// The first `n` examples (all of them when `n >= count`).
     public func prefix(_ n: Int) -> DigitDataset {
-        precondition(n >= 0, "DigitDataset.prefix: negative count \(n)")
+        checkPrecondition(n >= 0, "DigitDataset.prefix: negative count \(n)")
         let n = min(n, count)
         if n == count { return self }
         return DigitDataset(images: images.rows(0..<n), labels: Array(labels[0..<n]), name: name)
@@ -83,7 +83,7 @@ public struct DigitDataset: Sendable, Equatable {
     ///   first `validationCount` of that order are the validation set, the rest the training set,
     ///   both kept in the shuffled order (so any prefix of either is a uniform sample).
     public func split(validationCount: Int, seed: UInt64? = nil) -> (train: DigitDataset, validation: DigitDataset) {
-        precondition(
+        checkPrecondition(
             validationCount >= 0 && validationCount <= count,
             "DigitDataset.split: validationCount \(validationCount) outside 0...\(count)")
         if let seed {
@@ -107,7 +107,7 @@ public struct DigitDataset: Sendable, Equatable {
 
     /// Stream id of epoch `e`'s shuffle: ASCII "BTCH" in the high word, `e` in the low word.
     public static func batchStream(epoch: Int) -> UInt64 {
-        precondition(epoch >= 0 && epoch <= Int(UInt32.max), "batchStream: epoch \(epoch) out of range")
+        checkPrecondition(epoch >= 0 && epoch <= Int(UInt32.max), "batchStream: epoch \(epoch) out of range")
         return (0x4254_4348 << 32) | UInt64(epoch)
     }
 
@@ -123,14 +123,14 @@ public struct DigitDataset: Sendable, Equatable {
     /// }
     /// ```
     public func batches(size: Int, seed: UInt64, epoch: Int) -> MiniBatches {
-        precondition(size > 0, "DigitDataset.batches: batch size must be positive, got \(size)")
+        checkPrecondition(size > 0, "DigitDataset.batches: batch size must be positive, got \(size)")
         var cursor = StreamCursor(seed: seed, stream: DigitDataset.batchStream(epoch: epoch))
         return MiniBatches(dataset: self, order: cursor.permutation(count), size: size)
     }
 
     /// The mini-batches in the stored order, without shuffling (for evaluation).
     public func batchesInOrder(size: Int) -> MiniBatches {
-        precondition(size > 0, "DigitDataset.batchesInOrder: batch size must be positive, got \(size)")
+        checkPrecondition(size > 0, "DigitDataset.batchesInOrder: batch size must be positive, got \(size)")
         return MiniBatches(dataset: self, order: Array(0..<count), size: size)
     }
 }

@@ -44,7 +44,7 @@ public enum DigitSource: Sendable, Equatable, CustomStringConvertible {
     public func load(
         trainCount: Int, validationCount: Int, seed: UInt64, style: DigitStyle = .upright
     ) throws -> (train: DigitDataset, validation: DigitDataset) {
-        precondition(trainCount >= 0 && validationCount >= 0, "DigitSource.load: negative counts")
+        checkPrecondition(trainCount >= 0 && validationCount >= 0, "DigitSource.load: negative counts")
         switch self {
         case .synthetic:
             let train = SyntheticDigits.generate(count: trainCount, seed: seed, style: style)

@@ -89,8 +89,8 @@ public enum SyntheticDigits {
     public static func generate(
         count: Int, seed: UInt64, style: DigitStyle = .upright, first: Int = 0
     ) -> DigitDataset {
-        precondition(count >= 0 && first >= 0, "SyntheticDigits.generate: count \(count), first \(first)")
-        precondition(first + count <= Int(UInt32.max), "SyntheticDigits.generate: index past 2³²")
+        checkPrecondition(count >= 0 && first >= 0, "SyntheticDigits.generate: count \(count), first \(first)")
+        checkPrecondition(first + count <= Int(UInt32.max), "SyntheticDigits.generate: index past 2³²")
         let width = DigitDataset.pixelCount
         var pixels = [Float](repeating: 0, count: count * width)
         var labels = [Int](repeating: 0, count: count)
@@ -126,7 +126,7 @@ public enum SyntheticDigits {
         index: Int, seed: UInt64, style: DigitStyle,
         into image: UnsafeMutableBufferPointer<Float>, scratch: inout Scratch
     ) -> Int {
-        precondition(image.count == DigitDataset.pixelCount, "render: image buffer has \(image.count) floats, expected 784")
+        checkPrecondition(image.count == DigitDataset.pixelCount, "render: image buffer has \(image.count) floats, expected 784")
         let label = index % DigitDataset.classCount
         var rng = StreamCursor(seed: seed, stream: streamTag(style) << 32 | UInt64(index))
 

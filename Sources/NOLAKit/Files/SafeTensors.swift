@@ -28,7 +28,7 @@ public struct SafeTensorsFile: Equatable, Sendable {
 
         /// A tensor from raw bytes; `bytes.count` must match `dtype` and `shape`.
         public init(dtype: DType, shape: [Int], bytes: [UInt8]) {
-            precondition(
+            checkPrecondition(
                 bytes.count == shape.reduce(1, *) * dtype.size,
                 "SafeTensorsFile.Tensor: \(bytes.count) bytes for \(dtype.rawValue) \(shape)")
             self.dtype = dtype
@@ -38,7 +38,7 @@ public struct SafeTensorsFile: Equatable, Sendable {
 
         /// An `F32` tensor of the given shape.
         public init(float32 values: [Float], shape: [Int]) {
-            precondition(values.count == shape.reduce(1, *), "F32 tensor: \(values.count) values for \(shape)")
+            checkPrecondition(values.count == shape.reduce(1, *), "F32 tensor: \(values.count) values for \(shape)")
             var bytes = [UInt8]()
             bytes.reserveCapacity(values.count * 4)
             for v in values { withUnsafeBytes(of: v.bitPattern.littleEndian) { bytes += $0 } }
@@ -47,7 +47,7 @@ public struct SafeTensorsFile: Equatable, Sendable {
 
         /// An `F16` tensor (values rounded to half precision).
         public init(float16 values: [Float], shape: [Int]) {
-            precondition(values.count == shape.reduce(1, *), "F16 tensor: \(values.count) values for \(shape)")
+            checkPrecondition(values.count == shape.reduce(1, *), "F16 tensor: \(values.count) values for \(shape)")
             var bytes = [UInt8]()
             bytes.reserveCapacity(values.count * 2)
             for v in values { withUnsafeBytes(of: Float16(v).bitPattern.littleEndian) { bytes += $0 } }

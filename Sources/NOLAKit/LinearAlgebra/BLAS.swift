@@ -32,11 +32,11 @@ public enum BLAS {
     ) {
         let (m, ka) = transposeA ? (a.cols, a.rows) : (a.rows, a.cols)
         let (kb, n) = transposeB ? (b.cols, b.rows) : (b.rows, b.cols)
-        precondition(
+        checkPrecondition(
             ka == kb,
             "gemm: inner dimensions differ: op(A) is (\(m)×\(ka)) from A\(a.shapeDescription), "
                 + "op(B) is (\(kb)×\(n)) from B\(b.shapeDescription)")
-        precondition(
+        checkPrecondition(
             c.rows == m && c.cols == n,
             "gemm: C is \(c.shapeDescription) but op(A)·op(B) is (\(m)×\(n)) "
                 + "(A\(a.shapeDescription), B\(b.shapeDescription))")
@@ -89,7 +89,7 @@ public enum BLAS {
         alpha: Float = 1, beta: Float = 0
     ) {
         let (m, n) = transpose ? (a.cols, a.rows) : (a.rows, a.cols)
-        precondition(
+        checkPrecondition(
             x.count == n && y.count == m,
             "gemv: op(A) is (\(m)×\(n)) from A\(a.shapeDescription), "
                 + "but x has \(x.count) and y has \(y.count) elements")
@@ -112,7 +112,7 @@ public enum BLAS {
 
     /// `y += alpha · x` (same length).
     public static func axpy(_ alpha: Float, _ x: [Float], _ y: inout [Float]) {
-        precondition(x.count == y.count, "axpy: x has \(x.count) elements, y has \(y.count)")
+        checkPrecondition(x.count == y.count, "axpy: x has \(x.count) elements, y has \(y.count)")
         guard !x.isEmpty else { return }
         x.withUnsafeBufferPointer { px in
             y.withUnsafeMutableBufferPointer { py in
@@ -123,7 +123,7 @@ public enum BLAS {
 
     /// `Y += alpha · X` for matrices of one shape.
     public static func axpy(_ alpha: Float, _ x: Matrix, _ y: inout Matrix) {
-        precondition(
+        checkPrecondition(
             x.rows == y.rows && x.cols == y.cols,
             "axpy: X is \(x.shapeDescription) but Y is \(y.shapeDescription)")
         axpy(alpha, x.data, &y.data)
@@ -131,7 +131,7 @@ public enum BLAS {
 
     /// The dot product `⟨x, y⟩` (same length).
     public static func dot(_ x: [Float], _ y: [Float]) -> Float {
-        precondition(x.count == y.count, "dot: x has \(x.count) elements, y has \(y.count)")
+        checkPrecondition(x.count == y.count, "dot: x has \(x.count) elements, y has \(y.count)")
         guard !x.isEmpty else { return 0 }
         return x.withUnsafeBufferPointer { px in
             y.withUnsafeBufferPointer { py in

@@ -15,7 +15,7 @@ public struct Matrix: Equatable, Sendable {
 
     /// A `rows × cols` matrix filled with `value`.
     public init(rows: Int, cols: Int, repeating value: Float = 0) {
-        precondition(rows >= 0 && cols >= 0, "Matrix: negative shape (\(rows)×\(cols))")
+        checkPrecondition(rows >= 0 && cols >= 0, "Matrix: negative shape (\(rows)×\(cols))")
         self.rows = rows
         self.cols = cols
         self.data = [Float](repeating: value, count: rows * cols)
@@ -23,8 +23,8 @@ public struct Matrix: Equatable, Sendable {
 
     /// A `rows × cols` matrix over `data` (row-major); `data.count` must be `rows * cols`.
     public init(rows: Int, cols: Int, data: [Float]) {
-        precondition(rows >= 0 && cols >= 0, "Matrix: negative shape (\(rows)×\(cols))")
-        precondition(
+        checkPrecondition(rows >= 0 && cols >= 0, "Matrix: negative shape (\(rows)×\(cols))")
+        checkPrecondition(
             data.count == rows * cols,
             "Matrix: \(data.count) elements cannot fill shape (\(rows)×\(cols))")
         self.rows = rows
@@ -35,7 +35,7 @@ public struct Matrix: Equatable, Sendable {
     /// A matrix from nested rows, for tests and small examples: `Matrix([[1, 2], [3, 4]])`.
     public init(_ nested: [[Float]]) {
         let cols = nested.first?.count ?? 0
-        precondition(nested.allSatisfy { $0.count == cols }, "Matrix: rows of unequal length")
+        checkPrecondition(nested.allSatisfy { $0.count == cols }, "Matrix: rows of unequal length")
         self.init(rows: nested.count, cols: cols, data: nested.flatMap { $0 })
     }
 
@@ -78,7 +78,7 @@ public struct Matrix: Equatable, Sendable {
 
     /// Reinterprets the same elements under a new shape with the same count (row-major order kept).
     public func reshaped(_ rows: Int, _ cols: Int) -> Matrix {
-        precondition(
+        checkPrecondition(
             rows * cols == count,
             "Matrix.reshaped: cannot view \(shapeDescription) as (\(rows)×\(cols))")
         return Matrix(rows: rows, cols: cols, data: data)
@@ -86,7 +86,7 @@ public struct Matrix: Equatable, Sendable {
 
     /// Rows `range` as a new matrix (a mini-batch, say).
     public func rows(_ range: Range<Int>) -> Matrix {
-        precondition(
+        checkPrecondition(
             range.lowerBound >= 0 && range.upperBound <= rows,
             "Matrix.rows: range \(range) outside \(shapeDescription)")
         let slice = data[(range.lowerBound * cols)..<(range.upperBound * cols)]
@@ -100,7 +100,7 @@ public struct Matrix: Equatable, Sendable {
 
     /// Largest absolute element-wise difference to `other` (same shape).
     public func maxAbsDifference(_ other: Matrix) -> Float {
-        precondition(
+        checkPrecondition(
             rows == other.rows && cols == other.cols,
             "Matrix.maxAbsDifference: shapes \(shapeDescription) and \(other.shapeDescription) differ")
         var worst: Float = 0

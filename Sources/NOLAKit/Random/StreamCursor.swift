@@ -56,7 +56,7 @@ public struct StreamCursor: RandomNumberGenerator, Sendable {
 
     /// A uniform integer in `0..<bound`, unbiased (Lemire's multiply-and-reject on 32-bit words).
     public mutating func nextInt(below bound: Int) -> Int {
-        precondition(bound > 0 && bound <= Int(UInt32.max), "nextInt(below:): bound \(bound) out of range")
+        checkPrecondition(bound > 0 && bound <= Int(UInt32.max), "nextInt(below:): bound \(bound) out of range")
         let b = UInt64(bound)
         let threshold = (UInt64(1) << 32) % b  // words below this would bias the result
         while true {

@@ -11,7 +11,7 @@
 //     NOLA's k·d·r — the paper's d/r argument, measured on one d×d layer;
 //   • why the basis is generated on the fly (lesson 01's random access), and what that costs.
 //
-// Run: swift run lesson05            (≈25 s)
+// Run: swift run lesson05            (≈15 s)
 //      swift run lesson05 --quick    (CI smoke run)
 //      swift run lesson05 --full     (n up to 1,024 per layer, d up to 1,024, more epochs)
 //      swift run lesson05 --data mnist

@@ -65,13 +65,7 @@ let methods: [(name: String, method: AdapterMethod?, color: Color)] = [
 var what = Table(["method", "trainable", "random basis floats (fc1 + fc2)"])
 for m in methods {
     let model = task.makeModel(m.method, seed: lesson.seed)
-    let basis = model.linearLayers.reduce(0) { sum, layer in
-        switch layer.adapter {
-        case let a as PRANCAdapter: sum + a.basis.count * a.basis.matrixSize
-        case let a as NOLAAdapter: sum + a.basisA.count * a.basisA.matrixSize + a.basisB.count * a.basisB.matrixSize
-        default: sum
-        }
-    }
+    let basis = model.linearLayers.compactMap(\.adapter).flatMap(randomBases(of:)).reduce(0) { $0 + $1.count * $1.matrixSize }
     what.row([m.name, Format.count(model.parameters.trainableCount), basis > 0 ? Format.count(basis) : "—"])
 }
 lesson.show(what)

@@ -33,14 +33,20 @@ public struct AdapterCost: Sendable {
         let optimizer = Adam(parameters: model.parameters, learningRate: 1e-3)
         let seconds = try trainingStepSeconds(
             model, optimizer: optimizer, input: input, labels: labels, warmup: warmup, steps: steps)
-        let bases: [RandomBasis] = switch adapter {
-        case let nola as NOLAAdapter: [nola.basisA, nola.basisB]
-        case let pranc as PRANCAdapter: [pranc.basis]
-        default: []
-        }
+        let bases = randomBases(of: adapter)
         return AdapterCost(
             residentBasisFloats: bases.reduce(0) { $0 + $1.residentFloats },
             basisFloats: bases.reduce(0) { $0 + $1.count * $1.matrixSize },
             stepSeconds: seconds)
+    }
+}
+
+/// The frozen random bases an adapter draws on: NOLA's A and B bases, PRANC's one basis, none
+/// for LoRA.
+public func randomBases(of adapter: any LinearAdapter) -> [RandomBasis] {
+    switch adapter {
+    case let nola as NOLAAdapter: [nola.basisA, nola.basisB]
+    case let pranc as PRANCAdapter: [pranc.basis]
+    default: []
     }
 }

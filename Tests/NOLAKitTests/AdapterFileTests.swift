@@ -125,7 +125,7 @@ struct AdapterFileTests {
             var file = AdapterFile.file(of: trainedModel(method), method: method, seed: 5, precision: .quantized(bits: 3))
             damage(&file)
             do {
-                try AdapterFile.load(file, source: "q.safetensors", into: .mlp([784, 256, 10], seed: 1))
+                try AdapterFile.load(file, source: "q.safetensors", into: Sequential.mlp([784, 256, 10], seed: 1))
                 return nil
             } catch { return "\(error)" }
         }
@@ -228,7 +228,7 @@ struct AdapterFileTests {
         #expect(throws: SafeTensorsError.self) { try SafeTensorsFile.decode(garbled, source: "garbled") }
         try withTemporaryFolder { folder in
             let url = folder.appendingPathComponent("missing.safetensors")
-            let error = #expect(throws: (any Error).self) { try AdapterFile.load(from: url, into: .mlp([784, 256, 10], seed: 1)) }
+            let error = #expect(throws: (any Error).self) { try AdapterFile.load(from: url, into: Sequential.mlp([784, 256, 10], seed: 1)) }
             #expect("\(error!)".contains("missing.safetensors"))
         }
     }
@@ -311,6 +311,26 @@ struct AdapterFileTests {
             #expect(run.status != 0)
             #expect(run.output.contains("MISMATCH"), "\(run.output)")
             #expect(try runScript(["--self-test"]).status == 0)
+        }
+    }
+
+    @Test("Python rebuilds ΔW of adapters on parts of a fused layer (a GPT's q and v)",
+          .enabled(if: python != nil, "skipped: python3 with numpy and safetensors is not available"))
+    func pythonSlices() throws {
+        for method in [AdapterMethod.lora(rank: 2, c: 1), .nola(rank: 2, k: 5, l: 3, c: 1, basis: .perLayer)] {
+            let model = FusedTestModel()
+            model.attach(method, seed: 3)
+            for (i, p) in model.parameters.enumerated() where p.isTrainable {
+                p.value = randomMatrix(p.value.rows, p.value.cols, seed: 4, stream: UInt64(i), bound: 0.4)
+            }
+            try withTemporaryFolder { folder in
+                let adapter = folder.appendingPathComponent("adapter.safetensors")
+                let delta = folder.appendingPathComponent("delta.safetensors")
+                try AdapterFile.save(model, method: method, seed: 3, to: adapter)
+                try AdapterFile.deltaWeights(of: model).write(to: delta)
+                let run = try runScript([adapter.path, "--compare", delta.path])
+                #expect(run.status == 0 && run.output.contains("match:"), "\(method): \(run.output)")
+            }
         }
     }
 }

@@ -15,7 +15,9 @@ import Foundation
 ///     generator       "philox4x32-10"
 ///     seed_rule       "splitmix64(root ^ fnv1a64(name)); streams 1 A0, 2 A_i, 3 B_j, 4 W_i"
 ///     root_seed       decimal UInt64
-///     layers          JSON array of {"name": "fc1", "outputs": 256, "inputs": 784}, in model order
+///     layers          JSON array of {"name": "fc1", "outputs": 256, "inputs": 784}, in model order:
+///                     the adapter sites (`AdapterSite`), a whole layer or a part of one such as a
+///                     GPT's query `h.0.attn.c_attn.q`; outputs × inputs is the shape of its ΔW
 ///     rank, c         LoRA and NOLA (scale = c / rank)
 ///     k, l, basis     NOLA; basis "per-layer" or "shared" (which seeds the basis; see BasisSeeds)
 ///     n, s            PRANC (ΔW = s Σ α_i W_i)
@@ -85,9 +87,9 @@ public enum AdapterFile {
 
     /// The file for the adapters attached to `model` (attached by `model.attach(method, seed:)`).
     public static func file(
-        of model: Sequential, method: AdapterMethod, seed: UInt64, precision: Precision = .f32
+        of model: any AdaptableModel, method: AdapterMethod, seed: UInt64, precision: Precision = .f32
     ) -> SafeTensorsFile {
-        let adapted = model.linearLayers.filter { $0.adapter != nil }
+        let adapted = model.adaptedSites
         checkPrecondition(!adapted.isEmpty, "AdapterFile: the model has no adapters attached")
         var metadata = [
             "format": format, "format_version": version, "method": method.name, "generator": generator,
@@ -110,13 +112,13 @@ public enum AdapterFile {
             metadata["s"] = String(s)
         }
         var tensors: [String: SafeTensorsFile.Tensor] = [:]
-        for layer in adapted {
-            for (name, value, shape) in storedTensors(of: layer.adapter!, layer: layer) {
+        for site in adapted {
+            for (name, value, shape) in storedTensors(of: site.adapter!, site: site.name) {
                 switch precision {
                 case .f32: tensors[name] = SafeTensorsFile.Tensor(float32: value, shape: shape)
                 case .f16: tensors[name] = SafeTensorsFile.Tensor(float16: value, shape: shape)
                 case .quantized(let bits):
-                    checkPrecondition(!(layer.adapter is PRANCAdapter), "AdapterFile: PRANC adapters are not quantized")
+                    checkPrecondition(!(site.adapter is PRANCAdapter), "AdapterFile: PRANC adapters are not quantized")
                     let q = SymmetricQuantizer(bits: bits).quantize(value)
                     let packed = q.packed()
                     tensors[name + ".codes"] = SafeTensorsFile.Tensor(dtype: .u8, shape: [packed.count], bytes: packed)
@@ -129,13 +131,13 @@ public enum AdapterFile {
 
     /// Writes the adapters of `model` to `url` (see `file(of:method:seed:precision:)`).
     public static func save(
-        _ model: Sequential, method: AdapterMethod, seed: UInt64, precision: Precision = .f32, to url: URL
+        _ model: any AdaptableModel, method: AdapterMethod, seed: UInt64, precision: Precision = .f32, to url: URL
     ) throws {
         try file(of: model, method: method, seed: seed, precision: precision).write(to: url)
     }
 
     /// The tensors a file stores for one adapter: name, values, shape.
-    static func storedTensors(of adapter: any LinearAdapter, layer: Linear) -> [(String, [Float], [Int])] {
+    static func storedTensors(of adapter: any LinearAdapter, site: String) -> [(String, [Float], [Int])] {
         switch adapter {
         case let lora as LoRAAdapter:
             return [(lora.a.name, lora.a.value.data, [lora.a.value.rows, lora.a.value.cols]),
@@ -146,7 +148,7 @@ public enum AdapterFile {
         case let pranc as PRANCAdapter:
             return [(pranc.alpha.name, pranc.alpha.value.data, [pranc.alpha.count])]
         default:
-            checkPrecondition(false, "AdapterFile: layer \(layer.name) has an adapter of unknown kind")
+            checkPrecondition(false, "AdapterFile: site \(site) has an adapter of unknown kind")
             return []
         }
     }
@@ -226,26 +228,31 @@ public enum AdapterFile {
     /// instead of holding it (same numbers). Throws `SafeTensorsError` (one line naming the file)
     /// when the file is damaged or does not fit the model; the model is left untouched then.
     @discardableResult
-    public static func load(from url: URL, into model: Sequential, onTheFly: Bool = false) throws -> Description {
+    public static func load(from url: URL, into model: any AdaptableModel, onTheFly: Bool = false) throws -> Description {
         try load(try SafeTensorsFile.read(from: url), source: url.path, into: model, onTheFly: onTheFly)
     }
 
     /// As `load(from:into:onTheFly:)`, from a file already read.
     @discardableResult
     public static func load(
-        _ file: SafeTensorsFile, source: String, into model: Sequential, onTheFly: Bool = false
+        _ file: SafeTensorsFile, source: String, into model: any AdaptableModel, onTheFly: Bool = false
     ) throws -> Description {
         var description = try describe(file, source: source)
-        // Every stored layer must exist in the model with its shape.
-        let byName = Dictionary(model.linearLayers.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        // Every stored layer must be a site of the model, with its shape, and not yet adapted.
+        let sites = model.adapterSites
+        let byName = Dictionary(sites.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         for entry in description.layers {
-            guard let layer = byName[entry.name] else {
+            guard let site = byName[entry.name] else {
                 throw SafeTensorsError(source, "adapts layer '\(entry.name)', which this model does not have "
-                    + "(its layers: \(model.linearLayers.map(\.name).joined(separator: ", ")))")
+                    + "(its layers: \(Self.abbreviatedList(sites.map(\.name))))")
             }
-            guard layer.outputs == entry.outputs, layer.inputs == entry.inputs else {
+            guard site.outputs == entry.outputs, site.inputs == entry.inputs else {
                 throw SafeTensorsError(source, "layer '\(entry.name)' is \(entry.outputs)×\(entry.inputs) in the file "
-                    + "but \(layer.outputs)×\(layer.inputs) in this model")
+                    + "but \(site.outputs)×\(site.inputs) in this model")
+            }
+            guard site.canAttach else {
+                throw SafeTensorsError(source, "layer '\(entry.name)' of this model already carries an adapter; "
+                    + "load the file into a model without one")
             }
         }
         // Every tensor must be there with its shape, and nothing else.
@@ -265,9 +272,8 @@ public enum AdapterFile {
             default: break
             }
         }
-        model.attach(method, seed: description.rootSeed, layers: Set(description.layers.map(\.name)))
-        for layer in model.linearLayers {
-            guard let adapter = layer.adapter, description.layers.contains(where: { $0.name == layer.name }) else { continue }
+        let adapters = model.attach(method, seed: description.rootSeed, sites: Set(description.layers.map(\.name)))
+        for adapter in adapters {
             for p in adapter.parameters where expected[p.name] != nil {
                 p.value = Matrix(rows: p.value.rows, cols: p.value.cols, data: values[p.name]!)
             }
@@ -331,6 +337,12 @@ public enum AdapterFile {
         return values
     }
 
+    /// `a, b, c` for a few names; the first eight and a count for many (a GPT has dozens of sites).
+    static func abbreviatedList(_ names: [String]) -> String {
+        names.count <= 8 ? names.joined(separator: ", ")
+            : names.prefix(8).joined(separator: ", ") + ", … (\(names.count) in all)"
+    }
+
     /// The stored tensors of `method` on a layer: name and shape.
     static func tensorShapes(_ method: AdapterMethod, layer: String, outputs: Int, inputs: Int) -> [(String, [Int])] {
         switch method {
@@ -344,10 +356,10 @@ public enum AdapterFile {
 
     /// Every adapted layer's `ΔW: (out, in)` as `<name>.delta_W` (F32): what another
     /// implementation must rebuild from the adapter file alone.
-    public static func deltaWeights(of model: Sequential) -> SafeTensorsFile {
+    public static func deltaWeights(of model: any AdaptableModel) -> SafeTensorsFile {
         var tensors: [String: SafeTensorsFile.Tensor] = [:]
-        for layer in model.linearLayers {
-            if let adapter = layer.adapter { tensors["\(layer.name).delta_W"] = SafeTensorsFile.Tensor(adapter.deltaWeight()) }
+        for site in model.adaptedSites {
+            tensors["\(site.name).delta_W"] = SafeTensorsFile.Tensor(site.adapter!.deltaWeight())
         }
         return SafeTensorsFile(metadata: ["format": "nola-lessons-delta-weights"], tensors: tensors)
     }

@@ -1,9 +1,9 @@
 /// How NOLA's random basis is held in memory. All three hold the same basis (it is seeded by the
 /// layer's shape, see `BasisSeeds`) and give the same numbers, bit for bit.
 public enum BasisMode: String, Sendable, CaseIterable {
-    /// Each layer materializes its own basis (seeded by its name).
+    /// Each layer materializes its own copy of its shape's basis.
     case perLayer = "per-layer"
-    /// Layers of one shape share one materialized basis (seeded by the shape; paper Table 2).
+    /// Layers of one shape share one materialized basis (paper Table 2).
     case shared
     /// Each layer regenerates its basis in chunks during forward and backward; memory O(chunk).
     case onTheFly = "on-the-fly"
@@ -37,24 +37,25 @@ public enum AdapterMethod: Sendable, Equatable {
     }
 }
 
-extension Sequential {
-    /// Freezes the whole model, then attaches `method` to every `Linear` layer (or those named in
-    /// `layers`), drawing every random tensor from `seed` by the rule of `BasisSeeds`. Returns the
-    /// adapters in layer order; only their coefficients (or LoRA's A, B) are trainable.
+extension AdaptableModel {
+    /// Freezes the whole model, then attaches `method` at every adapter site (or at the sites
+    /// named in `sites`), drawing every random tensor from `seed` by the rule of `BasisSeeds`
+    /// (from each site's name and shape). Returns the adapters in site order; only their
+    /// coefficients (or LoRA's A, B) are trainable.
     @discardableResult
-    public func attach(_ method: AdapterMethod, seed: UInt64, layers names: Set<String>? = nil) -> [any LinearAdapter] {
+    public func attach(_ method: AdapterMethod, seed: UInt64, sites names: Set<String>? = nil) -> [any LinearAdapter] {
         parameters.freezeAll()
         var shared: [String: (RandomBasis, RandomBasis)] = [:]
         var adapters: [any LinearAdapter] = []
-        for layer in linearLayers where names?.contains(layer.name) ?? true {
-            let (n, m) = (layer.inputs, layer.outputs)
-            let layerSeed = BasisSeeds.layerSeed(root: seed, name: layer.name)
+        for site in adapterSites where names?.contains(site.name) ?? true {
+            let (n, m) = (site.inputs, site.outputs)
+            let siteSeed = BasisSeeds.layerSeed(root: seed, name: site.name)
             let adapter: any LinearAdapter
             switch method {
             case .lora(let r, let c):
                 adapter = LoRAAdapter(
-                    name: layer.name, inputs: n, outputs: m, rank: r, c: c,
-                    random: RandomStream(seed: layerSeed, stream: BasisSeeds.initialA))
+                    name: site.name, inputs: n, outputs: m, rank: r, c: c,
+                    random: RandomStream(seed: siteSeed, stream: BasisSeeds.initialA))
             case .nola(let r, let k, let l, let c, .shared):
                 let key = "\(m)x\(n)"
                 if shared[key] == nil {
@@ -64,19 +65,19 @@ extension Sequential {
                         RandomBasis(count: l, rows: m, cols: r, stream: RandomStream(seed: s, stream: BasisSeeds.nolaB))
                     )
                 }
-                let a0 = RandomStream(seed: layerSeed, stream: BasisSeeds.initialA).kaimingUniform(rows: r, cols: n)
-                adapter = NOLAAdapter(name: layer.name, a0: a0, basisA: shared[key]!.0, basisB: shared[key]!.1, c: c)
+                let a0 = RandomStream(seed: siteSeed, stream: BasisSeeds.initialA).kaimingUniform(rows: r, cols: n)
+                adapter = NOLAAdapter(name: site.name, a0: a0, basisA: shared[key]!.0, basisB: shared[key]!.1, c: c)
             case .nola(let r, let k, let l, let c, let mode):
                 adapter = NOLAAdapter(
-                    name: layer.name, inputs: n, outputs: m, rank: r, k: k, l: l, c: c, seed: layerSeed,
+                    name: site.name, inputs: n, outputs: m, rank: r, k: k, l: l, c: c, seed: siteSeed,
                     basisSeed: BasisSeeds.nolaBasisSeed(root: seed, outputs: m, inputs: n),
                     storage: mode == .onTheFly ? .onTheFly : .materialized)
             case .pranc(let count, let s, let onTheFly):
                 adapter = PRANCAdapter(
-                    name: layer.name, inputs: n, outputs: m, n: count, s: s, seed: layerSeed,
+                    name: site.name, inputs: n, outputs: m, n: count, s: s, seed: siteSeed,
                     storage: onTheFly ? .onTheFly : .materialized)
             }
-            layer.adapter = adapter
+            site.attach(adapter)
             adapters.append(adapter)
         }
         return adapters

@@ -58,7 +58,7 @@ public final class NOLAAdapter: LinearAdapter {
     }
 
     /// NOLA with its own bases for a layer `(outputs, inputs)`: `A₀` from stream 1 of `seed`, the
-    /// bases from streams 2 and 3 of `basisSeed` (default: `seed`). `Sequential.attach` passes the
+    /// bases from streams 2 and 3 of `basisSeed` (default: `seed`). `AdaptableModel.attach` passes the
     /// layer seed and the shape's basis seed of `BasisSeeds`.
     public convenience init(
         name: String, inputs: Int, outputs: Int, rank: Int, k: Int, l: Int, c: Float = 1,

@@ -35,15 +35,14 @@ extension NOLAAdapter: QuantizableAdapter {
     }
 }
 
-extension Sequential {
-    /// The adapters attached to the `Linear` layers, first to last, as `QuantizableAdapter`s.
-    /// Stops with a message naming the layer when an adapter cannot be quantized (PRANC, say).
+extension AdaptableModel {
+    /// The adapters attached at the model's sites, in site order, as `QuantizableAdapter`s.
+    /// Stops with a message naming the site when an adapter cannot be quantized (PRANC, say).
     public var quantizableAdapters: [any QuantizableAdapter] {
-        linearLayers.compactMap { layer in
-            guard let adapter = layer.adapter else { return nil }
-            guard let quantizable = adapter as? any QuantizableAdapter else {
+        adaptedSites.compactMap { site in
+            guard let quantizable = site.adapter as? any QuantizableAdapter else {
                 checkPrecondition(
-                    false, "quantization: \(layer.name) carries a \(type(of: adapter)), which is not quantizable (LoRA and NOLA are)")
+                    false, "quantization: \(site.name) carries a \(type(of: site.adapter!)), which is not quantizable (LoRA and NOLA are)")
                 return nil
             }
             return quantizable
@@ -67,9 +66,9 @@ public enum PostTrainingQuantization {
         return tensors
     }
 
-    /// `apply` to every adapter attached to `model`'s `Linear` layers.
+    /// `apply` to every adapter attached to `model`.
     @discardableResult
-    public static func apply(_ quantizer: SymmetricQuantizer, to model: Sequential) -> [String: QuantizedTensor] {
+    public static func apply(_ quantizer: SymmetricQuantizer, to model: any AdaptableModel) -> [String: QuantizedTensor] {
         var tensors: [String: QuantizedTensor] = [:]
         for adapter in model.quantizableAdapters {
             tensors.merge(apply(quantizer, to: adapter)) { first, _ in first }
@@ -78,7 +77,7 @@ public enum PostTrainingQuantization {
     }
 
     /// The current values of `model`'s quantizable tensors, for `restore` after a PTQ trial.
-    public static func snapshot(of model: Sequential) -> [(Parameter, Matrix)] {
+    public static func snapshot(of model: any AdaptableModel) -> [(Parameter, Matrix)] {
         model.quantizableAdapters.flatMap(\.quantizableParameters).map { ($0, $0.value) }
     }
 
@@ -106,7 +105,7 @@ public enum QuantizationAwareTraining {
     }
 
     /// `enable` on every adapter attached to `model`.
-    public static func enable(_ quantizer: SymmetricQuantizer, on model: Sequential) {
+    public static func enable(_ quantizer: SymmetricQuantizer, on model: any AdaptableModel) {
         for adapter in model.quantizableAdapters { enable(quantizer, on: adapter) }
     }
 
@@ -116,7 +115,7 @@ public enum QuantizationAwareTraining {
     }
 
     /// `disable` on every adapter attached to `model`.
-    public static func disable(on model: Sequential) {
+    public static func disable(on model: any AdaptableModel) {
         for adapter in model.quantizableAdapters { disable(on: adapter) }
     }
 }

@@ -41,7 +41,7 @@ public enum E2EFile {
         guard let header = records.first else {
             throw DataFileError(path: path, problem: "is empty (expected a header line 'mr,ref' and rows)", fix: downloadAgain)
         }
-        guard header.fields.map({ $0.trimmingCharacters(in: .whitespaces).lowercased() }) == ["mr", "ref"] else {
+        guard header.fields.map({ MeaningRepresentation.trimmed($0).lowercased() }) == ["mr", "ref"] else {
             let shown = header.fields.joined(separator: ",").prefix(60)
             throw damaged(header.line, "the header is '\(shown)', expected 'mr,ref'")
         }
@@ -61,7 +61,7 @@ public enum E2EFile {
             } catch let error as MeaningRepresentationError {
                 throw damaged(record.line, "\(error)")
             }
-            let reference = record.fields[1].trimmingCharacters(in: .whitespacesAndNewlines)
+            let reference = MeaningRepresentation.trimmed(record.fields[1])
             guard !reference.isEmpty else { throw damaged(record.line, "the reference is empty") }
             if let k = indexOf[mr] {
                 examples[k].references.append(reference)

@@ -97,16 +97,18 @@ public struct MeaningRepresentation: Hashable, Sendable, CustomStringConvertible
         func fail(_ problem: String) -> MeaningRepresentationError {
             MeaningRepresentationError(text: text, problem: problem)
         }
+        // Scanned as Unicode scalars: the delimiters are ASCII, and scalars are much cheaper to
+        // walk than characters (no grapheme breaking).
         var values: [E2EAttribute: String] = [:]
-        var rest = Substring(text)
-        guard !rest.allSatisfy(\.isWhitespace) else { throw fail("it is empty") }
+        var rest = Substring(text).unicodeScalars
+        guard !Self.isBlank(rest) else { throw fail("it is empty") }
         while true {
-            guard !rest.allSatisfy(\.isWhitespace) else { throw fail("a comma with no pair after it") }
+            guard !Self.isBlank(rest) else { throw fail("a comma with no pair after it") }
             guard let open = rest.firstIndex(of: "[") else {
-                throw fail("'\(rest.trimmed)' is not attribute[value]")
+                throw fail("'\(Self.trimmed(rest))' is not attribute[value]")
             }
-            let name = rest[..<open].trimmed
-            guard !name.contains(",") && !name.contains("]") else {
+            let name = Self.trimmed(rest[..<open])
+            guard !name.unicodeScalars.contains(where: { $0 == "," || $0 == "]" }) else {
                 throw fail("'\(name)' is not attribute[value]")
             }
             guard let attribute = E2EAttribute(rawValue: String(name)) else {
@@ -117,18 +119,40 @@ public struct MeaningRepresentation: Hashable, Sendable, CustomStringConvertible
             guard let close = afterOpen.firstIndex(where: { $0 == "]" || $0 == "[" }), afterOpen[close] == "]" else {
                 throw fail("the '[' after \(attribute.rawValue) is never closed")
             }
-            let value = afterOpen[..<close].trimmed
+            let value = Self.trimmed(afterOpen[..<close])
             guard !value.isEmpty else { throw fail("\(attribute.rawValue) has an empty value") }
             guard values.updateValue(String(value), forKey: attribute) == nil else {
                 throw fail("\(attribute.rawValue) appears twice")
             }
-            rest = afterOpen[afterOpen.index(after: close)...].drop(while: \.isWhitespace)
+            rest = afterOpen[afterOpen.index(after: close)...]
+            rest = rest[(rest.firstIndex { !Self.isWhitespace($0) } ?? rest.endIndex)...]
             if rest.isEmpty { break }
-            guard rest.first == "," else { throw fail("expected ',' after \(attribute.rawValue)[\(value)], found '\(rest.prefix(20))'") }
+            guard rest.first == "," else {
+                throw fail("expected ',' after \(attribute.rawValue)[\(value)], found '\(String(String(rest).prefix(20)))'")
+            }
             rest = rest.dropFirst()
         }
         self.slots = E2EAttribute.allCases.map { values[$0] }
     }
+
+    /// Whether `scalar` is white space (an ASCII fast path, then Unicode's property).
+    @inline(__always) static func isWhitespace(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.value < 0x80 ? (scalar == " " || (0x09...0x0D).contains(scalar.value)) : scalar.properties.isWhitespace
+    }
+
+    /// Whether `text` is empty or only white space.
+    static func isBlank(_ text: Substring.UnicodeScalarView) -> Bool { text.allSatisfy(isWhitespace) }
+
+    /// `text` without white space at either end.
+    static func trimmed(_ text: Substring.UnicodeScalarView) -> Substring {
+        guard let first = text.firstIndex(where: { !isWhitespace($0) }), let last = text.lastIndex(where: { !isWhitespace($0) }) else {
+            return ""
+        }
+        return Substring(text[first...last])
+    }
+
+    /// `text` without white space at either end.
+    static func trimmed(_ text: String) -> String { String(trimmed(Substring(text).unicodeScalars)) }
 }
 
 /// An MR's text that `MeaningRepresentation(parsing:)` cannot read. One line:
@@ -142,15 +166,5 @@ public struct MeaningRepresentationError: Error, Equatable, Sendable, CustomStri
     public var description: String {
         let shown = text.count > 120 ? text.prefix(117) + "..." : Substring(text)
         return "malformed MR \"\(shown)\": \(problem)"
-    }
-}
-
-extension Substring {
-    /// This text without white space at either end.
-    fileprivate var trimmed: Substring {
-        guard let first = firstIndex(where: { !$0.isWhitespace }), let last = lastIndex(where: { !$0.isWhitespace }) else {
-            return self[endIndex...]
-        }
-        return self[first...last]
     }
 }

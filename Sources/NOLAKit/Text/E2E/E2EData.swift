@@ -110,8 +110,8 @@ public struct E2EData: Sendable {
             guard isPresent(folder: folder) else {
                 throw DataFileError(
                     path: folder,
-                    problem: "the E2E NLG files are not there (expected \(devFileName) and \(testFileName))",
-                    fix: "download them as data/README.md explains, or run with --data synthetic")
+                    problem: "E2E NLG dev and test files not found (expected \(devFileName) and \(testFileName) in this folder)",
+                    fix: "download them into it as data/README.md explains, or run with --data synthetic")
             }
             let dev = try E2EFile.read(path: (folder as NSString).appendingPathComponent(devFileName), name: "E2E dev set")
             let test = try E2EFile.read(path: (folder as NSString).appendingPathComponent(testFileName), name: "E2E test set")

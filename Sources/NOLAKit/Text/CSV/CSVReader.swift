@@ -1,0 +1,121 @@
+/// A reader for comma-separated values as RFC 4180 defines them, in UTF-8.
+///
+/// - Records end with `\r\n` or `\n` (E2E's dev file uses the first, its test file the second);
+///   the last record may lack one. Empty lines are skipped.
+/// - Fields are separated by `,`. A field that starts with `"` is quoted: it runs to the next
+///   lone `"`, may hold commas and line breaks, and writes a quote as `""`. After its closing
+///   quote only `,` or the end of the record may follow.
+/// - An unquoted field may not contain `"`.
+/// - A UTF-8 byte-order mark at the very start is skipped.
+///
+/// Problems are `CSVReader.Problem`s that name the line (1-based; a record's line is where it
+/// starts) and what is wrong; file readers turn them into a `DataFileError`.
+public enum CSVReader {
+    /// One record: its fields and the line it starts on.
+    public struct Record: Equatable, Sendable {
+        public let line: Int
+        public let fields: [String]
+
+        public init(line: Int, fields: [String]) {
+            self.line = line
+            self.fields = fields
+        }
+    }
+
+    /// Something the reader cannot read, on `line`.
+    public struct Problem: Error, Equatable, Sendable, CustomStringConvertible {
+        public let line: Int
+        public let message: String
+        public var description: String { "line \(line): \(message)" }
+    }
+
+    /// The records of `bytes`, in order. Throws a `Problem` for text that is not UTF-8, an
+    /// unbalanced quote, a quote in an unquoted field, or text after a closing quote.
+    public static func records(_ bytes: [UInt8]) throws -> [Record] {
+        let quote: UInt8 = 0x22, comma: UInt8 = 0x2C, newline: UInt8 = 0x0A, carriageReturn: UInt8 = 0x0D
+        if let bad = firstInvalidUTF8Offset(bytes) {
+            throw Problem(line: 1 + bytes[..<bad].count(where: { $0 == newline }), message: "not UTF-8 text (byte \(bad))")
+        }
+        var i = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
+        var line = 1
+        var records: [Record] = []
+        let n = bytes.count
+
+        /// Whether a record ends at `i` (a line break or the end), moving past the line break.
+        func atRecordEnd() -> Bool {
+            if i == n { return true }
+            if bytes[i] == newline { i += 1; line += 1; return true }
+            if bytes[i] == carriageReturn && i + 1 < n && bytes[i + 1] == newline { i += 2; line += 1; return true }
+            return false
+        }
+
+        while i < n {
+            let recordLine = line
+            var fields: [String] = []
+            var field: [UInt8] = []
+            var quoted = false
+            while true {
+                field.removeAll(keepingCapacity: true)
+                quoted = i < n && bytes[i] == quote
+                if quoted {
+                    let openLine = line
+                    i += 1
+                    while true {
+                        guard i < n else {
+                            throw Problem(line: openLine, message: "a quoted field is never closed (unbalanced \")")
+                        }
+                        if bytes[i] == quote {
+                            if i + 1 < n && bytes[i + 1] == quote {
+                                field.append(quote)
+                                i += 2
+                                continue
+                            }
+                            i += 1
+                            break
+                        }
+                        if bytes[i] == newline { line += 1 }
+                        field.append(bytes[i])
+                        i += 1
+                    }
+                } else {
+                    while i < n && bytes[i] != comma && bytes[i] != newline
+                        && !(bytes[i] == carriageReturn && i + 1 < n && bytes[i + 1] == newline)
+                    {
+                        if bytes[i] == quote {
+                            throw Problem(line: line, message: "a \" inside an unquoted field (quote the whole field and write \" as \"\")")
+                        }
+                        field.append(bytes[i])
+                        i += 1
+                    }
+                }
+                fields.append(String(decoding: field, as: UTF8.self))
+                if i < n && bytes[i] == comma {
+                    i += 1
+                    continue
+                }
+                guard atRecordEnd() else {
+                    throw Problem(line: line, message: "text after a closing quote (a field's \" must be written \"\")")
+                }
+                break
+            }
+            if fields.count == 1 && fields[0].isEmpty && !quoted { continue }  // an empty line
+            records.append(Record(line: recordLine, fields: fields))
+        }
+        return records
+    }
+
+    /// The offset of the first byte that does not start a valid UTF-8 sequence, or `nil` when
+    /// all of `bytes` is UTF-8.
+    static func firstInvalidUTF8Offset(_ bytes: [UInt8]) -> Int? {
+        var parser = Unicode.UTF8.ForwardParser()
+        var iterator = bytes.makeIterator()
+        var offset = 0
+        while true {
+            switch parser.parseScalar(from: &iterator) {
+            case .valid(let encoded): offset += encoded.count
+            case .emptyInput: return nil
+            case .error: return offset
+            }
+        }
+    }
+}

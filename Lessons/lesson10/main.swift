@@ -61,9 +61,9 @@ var quantizerTable = Table(["bits", "levels L", "scale", "max |error|", "rms err
 for bits in SymmetricQuantizer.paperBits {
     let q = SymmetricQuantizer(bits: bits)
     let e = q.error(of: example)
-    quantizerTable.row(["\(bits)", "±\(q.maxCode)", Format.significant(Double(q.quantize(example).scale), 3),
+    quantizerTable.row(["\(bits)", "±\(q.maxCode)", Format.significant(Double(q.quantize(example).scales[0]), 3),
                         Format.significant(Double(e.maxAbs), 2), Format.significant(Double(e.rms), 2),
-                        Format.significant(Double(q.quantize(example).scale) / 2, 2)])
+                        Format.significant(Double(q.quantize(example).scales[0]) / 2, 2)])
 }
 lesson.show(quantizerTable)
 

@@ -71,6 +71,72 @@ struct QuantizationTrainingTests {
         #expect(forwardBackward(plain).grads != qatGrads)
     }
 
+    @Test("clipped STE: the gradient is exactly 0 where the code was clamped and the float gradient at x̂ elsewhere",
+          arguments: methods, [ScaleRule.meanAbs, .mseOptimal, .absMax])
+    func clippedStraightThrough(method: AdapterMethod, rule: ScaleRule) {
+        let quantizer = SymmetricQuantizer(bits: 2, rule: rule)
+        let qat = adaptedModel(method)
+        let masks = quantizableValues(qat).map { quantizer.straightThrough($0.data).gradientMask! }
+        QuantizationAwareTraining.enable(quantizer, on: qat)
+        let qatGrads = forwardBackward(qat).grads
+
+        let reference = adaptedModel(method)  // its tensors ARE the quantized values
+        for p in reference.quantizableAdapters.flatMap(\.quantizableParameters) { p.value = quantizer.fakeQuantize(p.value) }
+        let referenceGrads = forwardBackward(reference).grads
+
+        var lost = 0  // clipped elements whose float gradient was not zero
+        for (g, (r, mask)) in zip(qatGrads, zip(referenceGrads, masks)) {
+            for i in mask.indices {
+                if mask[i] == 0 {
+                    #expect(g.data[i] == 0)
+                    if r.data[i] != 0 { lost += 1 }
+                } else {
+                    #expect(g.data[i] == r.data[i])
+                }
+            }
+        }
+        switch rule {
+        case .absMax: #expect(lost == 0 && masks.allSatisfy { !$0.contains(0) }, "absmax never clips")
+        case .meanAbs: #expect(lost > 0, "mean-|x| at 2 bits clips about a quarter of uniform values")
+        case .mseOptimal: break  // may or may not clip these values; the identity above holds either way
+        }
+
+        // The plain estimator passes every gradient.
+        QuantizationAwareTraining.enable(quantizer, on: qat, clipGradient: false)
+        #expect(forwardBackward(qat).grads == referenceGrads)
+    }
+
+    @Test("QAT from the trained float adapter ends above PTQ of the float weights trained as long (small digits task)")
+    func qatBeatsPTQ() throws {
+        var pretraining = AdaptationTask.Pretraining()
+        pretraining.sizes = [784, 64, 10]
+        pretraining.baseCount = 1000
+        pretraining.epochs = 4
+        let task = try AdaptationTask(source: .synthetic, seed: 4, adaptCount: 1000, validationCount: 1000,
+                                      pretraining: pretraining, cacheFolder: nil)
+        for method in [AdapterMethod.lora(rank: 1, c: 1), .nola(rank: 4, k: 64, l: 64, c: 1, basis: .perLayer)] {
+            let (model, _) = try task.adapt(method, adapterSeed: 5, recipe: .standard(for: method, epochs: 6))
+            let start = PostTrainingQuantization.snapshot(of: model)
+            var anneal = AdaptationTask.Recipe.standard(for: method, epochs: 2)
+            anneal.learningRate /= 10
+            _ = try task.train(model, recipe: anneal, seed: 6, evaluateEveryEpoch: false)
+            let trained = PostTrainingQuantization.snapshot(of: model)
+            for bits in [3, 2] {
+                let quantizer = SymmetricQuantizer(bits: bits)
+                PostTrainingQuantization.restore(trained)
+                PostTrainingQuantization.apply(quantizer, to: model)
+                let ptq = evaluate(model, on: task.validation).accuracy
+                PostTrainingQuantization.restore(start)
+                QuantizationAwareTraining.enable(quantizer, on: model)
+                _ = try task.train(model, recipe: anneal, seed: 6, evaluateEveryEpoch: false)
+                QuantizationAwareTraining.finish(quantizer, on: model)
+                let qat = evaluate(model, on: task.validation).accuracy
+                #expect(qat >= ptq - 0.01, "\(method.name) \(bits) bits: QAT \(qat) < PTQ \(ptq)")
+                if bits == 2 { #expect(qat >= ptq + 0.03, "\(method.name): QAT should recover part of what 2 bits cost") }
+            }
+        }
+    }
+
     @Test("LoRA's factorTransform: A and B through the transform in forward, backward and ΔW")
     func loraHook() {
         let make = { () -> LoRAAdapter in
@@ -79,7 +145,7 @@ struct QuantizationTrainingTests {
             return lora
         }
         let hooked = make(), reference = make()
-        hooked.factorTransform = { $0.map { $0 * 0.5 + 0.25 } }  // any transform will do
+        hooked.factorTransform = { TransformedValues(values: $0.map { $0 * 0.5 + 0.25 }) }  // any transform will do
         reference.a.value.data = reference.a.value.data.map { $0 * 0.5 + 0.25 }
         reference.b.value.data = reference.b.value.data.map { $0 * 0.5 + 0.25 }
         #expect(hooked.deltaWeight() == reference.deltaWeight())

@@ -22,7 +22,7 @@
 /// - `mseOptimal`: the `s` that minimizes `Σ (x − x̂(s))²` for this bit width, found by search
 ///   (see `mseOptimalScale`). It clips a few large elements when that buys a finer step for all
 ///   the others, and it never does worse than `absMax`, which is one of its candidates.
-public enum ScaleRule: String, Sendable, Equatable, CaseIterable, CustomStringConvertible {
+public enum ScaleRule: String, Sendable, Hashable, CaseIterable, CustomStringConvertible {
     case absMax = "absmax"
     case meanAbs = "mean-abs"
     case mseOptimal = "mse"

@@ -32,7 +32,7 @@
 /// likely its FP16 training precision, i.e. that option, not this rule. Near the largest element
 /// the 16-bit integer grid (step `absmax/32767`) is finer than fp16 (relative step 2⁻¹⁰); for
 /// elements much smaller than `absmax` it is coarser.
-public struct SymmetricQuantizer: Sendable, Equatable, CustomStringConvertible {
+public struct SymmetricQuantizer: Sendable, Hashable, CustomStringConvertible {
     /// Bits per code, `q`.
     public let bits: Int
     /// How each group's scale is chosen.
@@ -123,8 +123,8 @@ public struct SymmetricQuantizer: Sendable, Equatable, CustomStringConvertible {
 
     /// The fake-quantized values and the straight-through gradient mask of quantization-aware
     /// training: 1 where the element's code was not clamped, 0 where it clipped (Jacob et al.
-    /// 2018: the gradient does not flow through the clamp). `clipped` passes the gradient
-    /// everywhere (mask nil), as the plain straight-through estimator does.
+    /// 2018: the gradient does not flow through the clamp). `clipGradient: false` passes the
+    /// gradient everywhere (mask nil), as the plain straight-through estimator does.
     public func straightThrough(_ values: [Float], clipGradient: Bool = true) -> TransformedValues {
         let (tensor, inRange) = encode(values, rows: 1, cols: values.count)
         return TransformedValues(values: tensor.dequantized(), gradientMask: clipGradient ? inRange.map { $0 ? 1 : 0 } : nil)

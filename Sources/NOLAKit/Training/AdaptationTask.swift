@@ -160,17 +160,18 @@ public final class AdaptationTask {
     /// Trains `model` (a base from this task, adapted or not) further with `recipe`: a fresh Adam
     /// over its trainable parameters, batches in the order of `seed`. Quantization-aware training
     /// from a trained float adapter is `adapt`, then `QuantizationAwareTraining.enable`, then
-    /// this. `evaluateEveryEpoch: false` evaluates after the last epoch only (faster).
+    /// this. `evaluateEveryEpoch: false` evaluates after the last epoch only (faster);
+    /// `afterStep` and `afterEpoch` are `fit`'s.
     public func train(
         _ model: Sequential, recipe: Recipe, seed: UInt64, evaluateEveryEpoch: Bool = true,
-        afterEpoch: (EpochRecord) -> Void = { _ in }
+        afterStep: (_ step: Int, _ loss: Float) -> Void = { _, _ in }, afterEpoch: (EpochRecord) -> Void = { _ in }
     ) throws -> Result {
         let optimizer = Adam(parameters: model.parameters, learningRate: recipe.learningRate)
         let history = try fit(
             model, optimizer: optimizer, train: train, validation: validation,
             configuration: FitConfiguration(epochs: recipe.epochs, batchSize: recipe.batchSize, seed: seed,
                                             evaluateEveryEpoch: evaluateEveryEpoch),
-            afterEpoch: afterEpoch)
+            afterStep: afterStep, afterEpoch: afterEpoch)
         let steps = max(1, optimizer.stepCount)
         let last = history.last
         return Result(

@@ -120,9 +120,39 @@ def unpack_codes(packed, bits, count):
     return (fields - levels).astype(np.int64)
 
 
+SCALE_RULES = ("absmax", "mean-abs", "mse")  # how the writer chose the scales (SymmetricQuantizer.swift)
+
+
+def quantization_of(meta, path):
+    """(bits, scale rule, group size or None for one scale per tensor) of a packed file.
+    Files written before the scale_rule and group_size keys existed are absmax per tensor."""
+    bits = int(meta["precision"][1:])
+    rule = meta.get("scale_rule", "absmax")
+    if rule not in SCALE_RULES:
+        raise AdapterError(f"{path}: metadata 'scale_rule' must be {', '.join(SCALE_RULES)}, found {rule!r}")
+    group = meta.get("group_size", "tensor")
+    if group != "tensor" and not (group.isdigit() and int(group) > 0):
+        raise AdapterError(f"{path}: metadata 'group_size' must be 'tensor' or a positive integer, found {group!r}")
+    return bits, rule, None if group == "tensor" else int(group)
+
+
+def dequantize(codes, scales, group, name):
+    """Values code_i * scale[i // g] (float32, as Swift computes them); g = all values when None."""
+    count = codes.size
+    expected = 1 if group is None else -(-count // group)
+    if scales.size != expected:
+        groups = "the whole tensor" if group is None else f"groups of {group}"
+        raise AdapterError(f"{name}.scale holds {scales.size} scales, but {count} values in {groups} need {expected}")
+    if not np.all(np.isfinite(scales)) or np.any(scales < 0):
+        raise AdapterError(f"{name}.scale holds a scale that is negative or not finite")
+    g = max(count, 1) if group is None else group
+    return (codes.astype(np.float32) * scales.astype(np.float32)[np.arange(count) // g]).astype(np.float32)
+
+
 def read_adapter(path):
     """(metadata, tensors as float32 numpy arrays) of an adapter file, checked; quantized
-    tensors (precision q<bits>: t.codes + t.scale) come back as their values code * scale."""
+    tensors (precision q<bits>: t.codes + t.scale, one scale per group of group_size values)
+    come back as their values code * scale."""
     from safetensors import safe_open
     try:
         with safe_open(path, framework="numpy") as f:
@@ -132,15 +162,14 @@ def read_adapter(path):
         raise AdapterError(f"{path}: cannot read as safetensors ({e})")
     precision = meta.get("precision", "")
     if precision.startswith("q"):
-        bits = int(precision[1:])
+        bits, _, group = quantization_of(meta, path)
         tensors = {}
         for name in raw:
             if name.endswith(".codes"):
                 base = name[:-len(".codes")]
                 count = expected_count(meta, base)
-                scale = np.float32(raw[base + ".scale"][0])
                 codes = unpack_codes(raw[name], bits, count)
-                tensors[base] = (codes.astype(np.float32) * scale).astype(np.float32)
+                tensors[base] = dequantize(codes, raw[base + ".scale"].reshape(-1), group, f"{path}: {base}")
     else:
         tensors = {name: t.astype(np.float32) for name, t in raw.items()}
     if meta.get("format") != FORMAT:
@@ -240,6 +269,9 @@ def main(argv):
     stored = sum(t.size for t in tensors.values())
     print(f"{args.adapter}: {meta['method']} adapter, root seed {meta['root_seed']}, "
           f"{stored} stored numbers for {len(deltas)} layers")
+    if meta.get("precision", "").startswith("q"):
+        bits, rule, group = quantization_of(meta, args.adapter)
+        print(f"  {bits}-bit codes, scale rule {rule}, group size {group or 'tensor'}")
     for name, d in deltas.items():
         print(f"  {name}: dW {d.shape[0]}x{d.shape[1]}, |dW|max {np.abs(d).max():.6g}")
     if args.export:

@@ -108,6 +108,79 @@ struct AdapterFileTests {
         }
     }
 
+    /// Every scale rule, per tensor and in groups (32 divides none of the tensor sizes here, so
+    /// the last group of each tensor is short).
+    static let quantizers: [SymmetricQuantizer] = ScaleRule.allCases.flatMap { rule in
+        [SymmetricQuantizer(bits: 3, rule: rule), SymmetricQuantizer(bits: 2, rule: rule, groupSize: 5)]
+    } + [SymmetricQuantizer(bits: 4, groupSize: 32)]
+
+    @Test("packed files carry the scale rule and group size and load back exactly the dequantized values",
+          arguments: quantizers)
+    func packedRulesRoundTrip(quantizer: SymmetricQuantizer) throws {
+        for method in [AdapterMethod.lora(rank: 2, c: 1), .nola(rank: 4, k: 16, l: 8, c: 1, basis: .perLayer)] {
+            let model = trainedModel(method)
+            let file = AdapterFile.file(of: model, method: method, seed: 5, precision: .quantized(quantizer))
+            #expect(file.metadata["scale_rule"] == quantizer.rule.rawValue)
+            #expect(file.metadata["group_size"] == (quantizer.groupSize.map(String.init) ?? "tensor"))
+            #expect(file.tensors["fc1.\(method.name)_\(method.name == "lora" ? "A" : "alpha").scale"]?.shape
+                    == [quantizer.scaleCount(for: method.name == "lora" ? 2 * 784 : 16)])
+            let fresh = Sequential.mlp([784, 256, 10], seed: 1)
+            let description = try AdapterFile.load(
+                try SafeTensorsFile.decode(file.encoded(), source: "q"), source: "q", into: fresh)
+            #expect(description.precision == .quantized(quantizer))
+            for (original, loaded) in zip(model.linearLayers.map { $0.adapter! }, fresh.linearLayers.map { $0.adapter! }) {
+                for (p, q) in zip(original.parameters, loaded.parameters) where p.isTrainable {
+                    #expect(q.value.data == quantizer.fakeQuantize(p.value.data), "\(p.name), \(quantizer)")
+                }
+            }
+        }
+    }
+
+    @Test("a packed file without scale_rule and group_size (written before they existed) loads as absmax per tensor")
+    func packedOldFile() throws {
+        let method = AdapterMethod.nola(rank: 4, k: 16, l: 8, c: 1, basis: .perLayer)
+        let model = trainedModel(method)
+        var file = AdapterFile.file(of: model, method: method, seed: 5, precision: .quantized(bits: 3))
+        file.metadata["scale_rule"] = nil
+        file.metadata["group_size"] = nil
+        let fresh = Sequential.mlp([784, 256, 10], seed: 1)
+        let description = try AdapterFile.load(file, source: "old", into: fresh)
+        #expect(description.precision == .quantized(SymmetricQuantizer(bits: 3)))
+        #expect(maxDifference(deltas(fresh), deltas(model)) > 0)
+        PostTrainingQuantization.apply(SymmetricQuantizer(bits: 3), to: model)
+        #expect(maxDifference(deltas(fresh), deltas(model)) == 0)
+    }
+
+    @Test("unknown rule, bad group size, wrong number of scales: one line naming the problem")
+    func packedBadRuleOrGroups() throws {
+        let method = AdapterMethod.nola(rank: 4, k: 16, l: 8, c: 1, basis: .perLayer)
+        func error(_ damage: (inout SafeTensorsFile) -> Void) -> String? {
+            var file = AdapterFile.file(
+                of: trainedModel(method), method: method, seed: 5, precision: .quantized(SymmetricQuantizer(bits: 3, groupSize: 4)))
+            damage(&file)
+            do {
+                try AdapterFile.load(file, source: "g.safetensors", into: Sequential.mlp([784, 256, 10], seed: 1))
+                return nil
+            } catch { return "\(error)" }
+        }
+        let cases: [(String, (inout SafeTensorsFile) -> Void)] = [
+            ("metadata 'scale_rule' must be absmax, mean-abs, mse, found 'lsq'", { $0.metadata["scale_rule"] = "lsq" }),
+            ("metadata 'group_size' must be 'tensor' or a positive integer, found '0'", { $0.metadata["group_size"] = "0" }),
+            ("metadata 'group_size' must be 'tensor' or a positive integer, found 'x'", { $0.metadata["group_size"] = "x" }),
+            ("tensor 'fc1.nola_alpha.scale' has shape [4], expected [2] (one scale per group of 8 values, as metadata 'group_size' says)",
+             { $0.metadata["group_size"] = "8" }),
+            ("tensor 'fc1.nola_alpha.scale' has shape [4], expected [1] (one scale per tensor",
+             { $0.metadata["group_size"] = "tensor" }),
+            ("tensor 'fc2.nola_beta.scale' has shape [3], expected [2]",
+             { $0.tensors["fc2.nola_beta.scale"] = .init(float32: [1, 1, 1], shape: [3]) }),
+            ("fc2.nola_beta: scale 1 is nan", { $0.tensors["fc2.nola_beta.scale"] = .init(float32: [1, .nan], shape: [2]) }),
+        ]
+        for (expected, damage) in cases {
+            let message = try #require(error(damage), "\(expected): loaded")
+            #expect(message.hasPrefix("g.safetensors: ") && message.contains(expected) && !message.contains("\n"), "\(message)")
+        }
+    }
+
     @Test("packed files shrink with the bit width")
     func packedSizes() {
         let method = AdapterMethod.nola(rank: 4, k: 256, l: 256, c: 1, basis: .perLayer)
@@ -293,6 +366,48 @@ struct AdapterFileTests {
                 try AdapterFile.deltaWeights(of: model).write(to: delta)
                 let run = try runScript([adapter.path, "--compare", delta.path])
                 #expect(run.status == 0 && run.output.contains("match:"), "\(method) \(bits) bits: \(run.output)")
+            }
+        }
+    }
+
+    @Test("Python rebuilds the same ΔW for every scale rule and group size",
+          .enabled(if: python != nil, "skipped: python3 with numpy and safetensors is not available"),
+          arguments: quantizers)
+    func pythonRules(quantizer: SymmetricQuantizer) throws {
+        for method in [AdapterMethod.lora(rank: 2, c: 1), .nola(rank: 4, k: 16, l: 8, c: 1, basis: .perLayer)] {
+            let model = trainedModel(method)
+            try withTemporaryFolder { folder in
+                let adapter = folder.appendingPathComponent("adapter.safetensors")
+                let delta = folder.appendingPathComponent("delta.safetensors")
+                try AdapterFile.save(model, method: method, seed: 5, precision: .quantized(quantizer), to: adapter)
+                PostTrainingQuantization.apply(quantizer, to: model)  // after writing: the rules need the float values
+                try AdapterFile.deltaWeights(of: model).write(to: delta)
+                let run = try runScript([adapter.path, "--compare", delta.path])
+                #expect(run.status == 0 && run.output.contains("match:"), "\(method) \(quantizer): \(run.output)")
+                #expect(run.output.contains("scale rule \(quantizer.rule.rawValue), group size \(quantizer.groupSizeText)"), "\(run.output)")
+            }
+        }
+    }
+
+    @Test("Python refuses an unknown rule, a bad group size or the wrong number of scales with one line",
+          .enabled(if: python != nil, "skipped: python3 with numpy and safetensors is not available"))
+    func pythonBadRuleOrGroups() throws {
+        let method = AdapterMethod.nola(rank: 4, k: 16, l: 8, c: 1, basis: .perLayer)
+        let cases: [(String, (inout SafeTensorsFile) -> Void)] = [
+            ("metadata 'scale_rule' must be absmax, mean-abs, mse, found 'lsq'", { $0.metadata["scale_rule"] = "lsq" }),
+            ("metadata 'group_size' must be 'tensor' or a positive integer, found '0'", { $0.metadata["group_size"] = "0" }),
+            ("fc1.nola_alpha.scale holds 4 scales, but 16 values in groups of 8 need 2", { $0.metadata["group_size"] = "8" }),
+        ]
+        for (expected, damage) in cases {
+            var file = AdapterFile.file(
+                of: trainedModel(method), method: method, seed: 5, precision: .quantized(SymmetricQuantizer(bits: 3, groupSize: 4)))
+            damage(&file)
+            try withTemporaryFolder { folder in
+                let adapter = folder.appendingPathComponent("adapter.safetensors")
+                try file.write(to: adapter)
+                let run = try runScript([adapter.path])
+                let lines = run.output.split(separator: "\n")
+                #expect(run.status != 0 && lines.count == 1 && run.output.contains(expected), "\(run.output)")
             }
         }
     }

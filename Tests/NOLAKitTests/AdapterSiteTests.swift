@@ -34,6 +34,20 @@ final class FusedTestModel: AdaptableModel {
         BLAS.axpy(1, q, &out)
         return out
     }
+
+    /// Backward of `forward` by hand, after it: `dq = dOut`, `dv = proj`'s input gradient,
+    /// `dk = 0`. Accumulates every gradient; returns `dx: (batch, d)`.
+    func backward(_ dOut: Matrix) -> Matrix {
+        let dv = proj.backward(dOut)
+        var dy = Matrix(rows: dOut.rows, cols: 3 * d)
+        for i in 0..<dOut.rows {
+            for j in 0..<d {
+                dy[i, j] = dOut[i, j]
+                dy[i, 2 * d + j] = dv[i, j]
+            }
+        }
+        return qkv.backward(dy)
+    }
 }
 
 private let sliceMethods: [AdapterMethod] = [
@@ -61,17 +75,8 @@ struct AdapterSiteTests {
         let x = Parameter(name: "x", value: randomMatrix(3, model.d, seed: 9))
         let r = randomMatrix(3, model.d, seed: 10)
         model.parameters.zeroGradients()
-        // Backward by hand through `forward`: dq = r, dv = proj's dx, dk = 0.
         _ = model.forward(x.value)
-        let dv = model.proj.backward(r)
-        var dy = Matrix(rows: 3, cols: 3 * model.d)
-        for i in 0..<3 {
-            for j in 0..<model.d {
-                dy[i, j] = r[i, j]
-                dy[i, 2 * model.d + j] = dv[i, j]
-            }
-        }
-        x.grad = model.qkv.backward(dy)
+        x.grad = model.backward(r)
         let trainable = model.parameters.filter(\.isTrainable)
         #expect(!trainable.isEmpty)
         expectGradientsMatch(trainable + [x], loss: { GradientCheck.weightedSum(model.forward(x.value), r) })

@@ -71,11 +71,44 @@ struct QuantizationPackingTests {
     func packedTensorRoundTrip(bits: Int) throws {
         let quantizer = SymmetricQuantizer(bits: bits)
         let q = quantizer.quantize(randomMatrix(3, 7, seed: UInt64(bits), bound: 0.02))
-        let loaded = try QuantizedTensor(packed: q.packed(), scale: q.scale, bits: bits, rows: 3, cols: 7, name: "fc1.nola_alpha")
+        let loaded = try QuantizedTensor(packed: q.packed(), scales: q.scales, bits: bits, rows: 3, cols: 7, name: "fc1.nola_alpha")
         #expect(loaded == q)
         #expect(loaded.dequantized() == q.dequantized())
         #expect(loaded.dequantizedMatrix() == quantizer.fakeQuantize(randomMatrix(3, 7, seed: UInt64(bits), bound: 0.02)))
         #expect(q.storageBytes == (21 * bits + 7) / 8 + 4)
+    }
+
+    @Test("a packed tensor with a scale per group of 4 loads back exactly; the scales count in its size",
+          arguments: [2, 3, 8])
+    func packedGroupsRoundTrip(bits: Int) throws {
+        let quantizer = SymmetricQuantizer(bits: bits, rule: .mseOptimal, groupSize: 4)
+        let x = randomMatrix(3, 7, seed: UInt64(bits), bound: 0.5)
+        let q = quantizer.quantize(x)
+        #expect(q.scales.count == 6)  // ⌈21 / 4⌉, the last group holds one value
+        let loaded = try QuantizedTensor(
+            packed: q.packed(), scales: q.scales, bits: bits, groupSize: 4, rows: 3, cols: 7, name: "fc1.lora_A")
+        #expect(loaded == q)
+        #expect(loaded.dequantizedMatrix() == quantizer.fakeQuantize(x))
+        #expect(q.storageBytes == (21 * bits + 7) / 8 + 4 * 6)
+    }
+
+    @Test("the wrong number of scales, or a bad group size, is rejected with one line")
+    func wrongScaleCount() {
+        let packed = BitPacking.pack(codes: [1, 2, 3, -1, 0], bits: 4)
+        let fine = try? QuantizedTensor(packed: packed, scales: [1, 2, 3], bits: 4, groupSize: 2, rows: 1, cols: 5, name: "t")
+        #expect(fine?.dequantized() == [1, 2, 6, -2, 0])
+        expectOneLineError(naming: "t", containing: "2 scales but 5 values in groups of 2 need 3") {
+            _ = try QuantizedTensor(packed: packed, scales: [1, 1], bits: 4, groupSize: 2, rows: 1, cols: 5, name: "t")
+        }
+        expectOneLineError(naming: "t", containing: "3 scales but 5 values in groups of the whole tensor need 1") {
+            _ = try QuantizedTensor(packed: packed, scales: [1, 1, 1], bits: 4, rows: 1, cols: 5, name: "t")
+        }
+        expectOneLineError(naming: "t", containing: "group size 0") {
+            _ = try QuantizedTensor(packed: packed, scales: [1], bits: 4, groupSize: 0, rows: 1, cols: 5, name: "t")
+        }
+        expectOneLineError(naming: "t", containing: "scale 1 is nan") {
+            _ = try QuantizedTensor(packed: packed, scales: [1, .nan, 1], bits: 4, groupSize: 2, rows: 1, cols: 5, name: "t")
+        }
     }
 
     /// The error thrown by `body`, which must throw a `QuantizationInputError` of one line
@@ -163,14 +196,14 @@ struct QuantizationPackingTests {
         let packed = BitPacking.pack(codes: [1, 2], bits: 4)
         for scale in [Float.nan, -1, .infinity] {
             expectOneLineError(naming: "t", containing: "scale") {
-                _ = try QuantizedTensor(packed: packed, scale: scale, bits: 4, rows: 1, cols: 2, name: "t")
+                _ = try QuantizedTensor(packed: packed, scales: [scale], bits: 4, rows: 1, cols: 2, name: "t")
             }
         }
         expectOneLineError(naming: "t", containing: "shape") {
-            _ = try QuantizedTensor(packed: packed, scale: 1, bits: 4, rows: -1, cols: 2, name: "t")
+            _ = try QuantizedTensor(packed: packed, scales: [1], bits: 4, rows: -1, cols: 2, name: "t")
         }
         expectOneLineError(naming: "t", containing: "shape") {
-            _ = try QuantizedTensor(packed: packed, scale: 1, bits: 4, rows: Int.max / 2, cols: 3, name: "t")
+            _ = try QuantizedTensor(packed: packed, scales: [1], bits: 4, rows: Int.max / 2, cols: 3, name: "t")
         }
     }
 

@@ -21,13 +21,13 @@ struct QuantizationQuantizerTests {
     func knownAnswers() {
         // 3 bits: L = 3, absmax 3 → scale 1; ties 1.5 → 2, 2.5 → 2, −0.5 → 0, −1.5 → −2.
         let q3 = SymmetricQuantizer(bits: 3).quantize([3, 1.5, 2.5, -0.5, -1.5, 0.2, -3])
-        #expect(q3.scale == 1)
+        #expect(q3.scales == [1])
         #expect(q3.codes == [3, 2, 2, 0, -2, 0, -3])
         #expect(q3.dequantized() == [3, 2, 2, 0, -2, 0, -3])
 
         // 2 bits: L = 1, the grid is {−s, 0, s}.
         let q2 = SymmetricQuantizer(bits: 2).quantize([0.2, -0.8, 0.5, 0.51])
-        #expect(q2.scale == 0.8)
+        #expect(q2.scales == [0.8])
         #expect(q2.codes == [0, -1, 1, 1])  // 0.5/0.8 = 0.625 → 1
 
         // 8 bits: absmax 127 → scale 1; 16 bits: absmax 32767 → scale 1.
@@ -38,11 +38,11 @@ struct QuantizationQuantizerTests {
     @Test("a zero tensor has scale 0 and codes 0; an empty one has nothing")
     func zeros() {
         let q = SymmetricQuantizer(bits: 4).quantize([0, 0, -0.0])
-        #expect(q.scale == 0)
+        #expect(q.scales == [0])
         #expect(q.codes == [0, 0, 0])
         #expect(q.dequantized() == [0, 0, 0])
         let empty = SymmetricQuantizer(bits: 4).quantize([Float]())
-        #expect(empty.count == 0 && empty.scale == 0 && empty.dequantized().isEmpty)
+        #expect(empty.count == 0 && empty.scales == [0] && empty.dequantized().isEmpty)
     }
 
     @Test("round trip: codes in ±L, the largest element hits ±L, |x − x̂| ≤ scale/2", arguments: SymmetricQuantizer.paperBits)
@@ -52,14 +52,15 @@ struct QuantizationQuantizerTests {
             let x = randomValues(1001, seed: seed, bound: bound)
             let q = quantizer.quantize(x)
             let absmax = x.map(abs).max()!
-            #expect(q.scale == absmax / Float(quantizer.maxCode))
+            #expect(q.scales == [absmax / Float(quantizer.maxCode)])
             #expect(q.codes.allSatisfy { abs($0) <= quantizer.maxCode })
             #expect(q.codes.contains { abs($0) == quantizer.maxCode })
             let metrics = quantizer.error(of: x)
             // Float rounding of code·scale adds at most half an ulp of absmax to the bound.
             #expect(metrics.maxAbs <= metrics.bound + absmax.ulp, "\(bits) bits, bound \(bound)")
             #expect(metrics.rms <= metrics.maxAbs)
-            #expect(metrics.bound == q.scale / 2)
+            #expect(metrics.bound == q.scales[0] / 2)
+            #expect(metrics.clipped == 0, "absmax never clips")
         }
     }
 
@@ -69,7 +70,7 @@ struct QuantizationQuantizerTests {
         let x = randomValues(20000, seed: 5)
         let q = quantizer.quantize(x)
         let rms = quantizer.error(of: x).rms
-        let expected = q.scale / Float(12).squareRoot()
+        let expected = q.scales[0] / Float(12).squareRoot()
         // Truncation instead of rounding would give scale/√3, twice as much.
         #expect(abs(rms / expected - 1) < 0.05, "rms \(rms), scale/√12 = \(expected)")
     }
@@ -126,7 +127,7 @@ struct QuantizationQuantizerTests {
         let quantizer = SymmetricQuantizer(bits: 3)
         let q = quantizer.quantize(x), q8 = quantizer.quantize(x.map { $0 * 8 })
         #expect(q8.codes == q.codes)
-        #expect(q8.scale == q.scale * 8)
+        #expect(q8.scales == [q.scales[0] * 8])
     }
 
     @Test("bad widths: validate throws one line; the initializer stops")

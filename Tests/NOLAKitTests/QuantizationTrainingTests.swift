@@ -71,6 +71,165 @@ struct QuantizationTrainingTests {
         #expect(forwardBackward(plain).grads != qatGrads)
     }
 
+    @Test("clipped STE: the gradient is exactly 0 where the code was clamped and the float gradient at x̂ elsewhere",
+          arguments: methods, [ScaleRule.meanAbs, .mseOptimal, .absMax])
+    func clippedStraightThrough(method: AdapterMethod, rule: ScaleRule) {
+        let quantizer = SymmetricQuantizer(bits: 2, rule: rule)
+        let qat = adaptedModel(method)
+        let masks = quantizableValues(qat).map { quantizer.straightThrough($0.data).gradientMask! }
+        QuantizationAwareTraining.enable(quantizer, on: qat)
+        let qatGrads = forwardBackward(qat).grads
+
+        let reference = adaptedModel(method)  // its tensors ARE the quantized values
+        for p in reference.quantizableAdapters.flatMap(\.quantizableParameters) { p.value = quantizer.fakeQuantize(p.value) }
+        let referenceGrads = forwardBackward(reference).grads
+
+        var lost = 0  // clipped elements whose float gradient was not zero
+        for (g, (r, mask)) in zip(qatGrads, zip(referenceGrads, masks)) {
+            for i in mask.indices {
+                if mask[i] == 0 {
+                    #expect(g.data[i] == 0)
+                    if r.data[i] != 0 { lost += 1 }
+                } else {
+                    #expect(g.data[i] == r.data[i])
+                }
+            }
+        }
+        switch rule {
+        case .absMax: #expect(lost == 0 && masks.allSatisfy { !$0.contains(0) }, "absmax never clips")
+        case .meanAbs: #expect(lost > 0, "mean-|x| at 2 bits clips about a quarter of uniform values")
+        case .mseOptimal: break  // may or may not clip these values; the identity above holds either way
+        }
+
+        // The plain estimator passes every gradient.
+        QuantizationAwareTraining.enable(quantizer, on: qat, clipGradient: false)
+        #expect(forwardBackward(qat).grads == referenceGrads)
+    }
+
+    @Test("QAT from the trained float adapter ends above PTQ of the float weights trained as long (small digits task)")
+    func qatBeatsPTQ() throws {
+        var pretraining = AdaptationTask.Pretraining()
+        pretraining.sizes = [784, 64, 10]
+        pretraining.baseCount = 1000
+        pretraining.epochs = 4
+        let task = try AdaptationTask(source: .synthetic, seed: 4, adaptCount: 1000, validationCount: 1000,
+                                      pretraining: pretraining, cacheFolder: nil)
+        for method in [AdapterMethod.lora(rank: 1, c: 1), .nola(rank: 4, k: 64, l: 64, c: 1, basis: .perLayer)] {
+            let (model, _) = try task.adapt(method, adapterSeed: 5, recipe: .standard(for: method, epochs: 6))
+            let start = PostTrainingQuantization.snapshot(of: model)
+            var anneal = AdaptationTask.Recipe.standard(for: method, epochs: 2)
+            anneal.learningRate /= 10
+            _ = try task.train(model, recipe: anneal, seed: 6, evaluateEveryEpoch: false)
+            let trained = PostTrainingQuantization.snapshot(of: model)
+            for bits in [3, 2] {
+                let quantizer = SymmetricQuantizer(bits: bits)
+                PostTrainingQuantization.restore(trained)
+                PostTrainingQuantization.apply(quantizer, to: model)
+                let ptq = evaluate(model, on: task.validation).accuracy
+                PostTrainingQuantization.restore(start)
+                QuantizationAwareTraining.enable(quantizer, on: model)
+                _ = try task.train(model, recipe: anneal, seed: 6, evaluateEveryEpoch: false)
+                QuantizationAwareTraining.finish(quantizer, on: model)
+                let qat = evaluate(model, on: task.validation).accuracy
+                #expect(qat >= ptq - 0.01, "\(method.name) \(bits) bits: QAT \(qat) < PTQ \(ptq)")
+                if bits == 2 { #expect(qat >= ptq + 0.03, "\(method.name): QAT should recover part of what 2 bits cost") }
+            }
+        }
+    }
+
+    @Test("QuantizationExperiment: PTQ of the float last phase and QAT during it, each as done by hand", arguments: methods)
+    func experiment(method: AdapterMethod) throws {
+        let labels = [0, 1, 2, 3, 0]
+        let lastPhase = { (model: Sequential) throws in
+            let optimizer = Adam(parameters: model.parameters, learningRate: 0.02)
+            for _ in 0..<15 {
+                try trainStep(model, input: input, labels: labels, loss: SoftmaxCrossEntropy(), optimizer: optimizer)
+            }
+        }
+        let score = { (model: Sequential) -> Double in
+            -Double(SoftmaxCrossEntropy().forward(model.forward(input), labels: labels))
+        }
+        let ptq = [SymmetricQuantizer(bits: 3), SymmetricQuantizer(bits: 2, rule: .mseOptimal)]
+        let qat = [SymmetricQuantizer(bits: 2, rule: .meanAbs), SymmetricQuantizer(bits: 3, groupSize: 4)]
+
+        let model = adaptedModel(method)
+        var calls = 0
+        let result = try QuantizationExperiment.run(
+            on: model, postTraining: ptq, quantizationAware: qat,
+            lastPhase: { calls += 1; try lastPhase(model) }, evaluate: { score(model) })
+        #expect(calls == 3)
+
+        let float = adaptedModel(method)
+        try lastPhase(float)
+        #expect(result.float == score(float))
+        #expect(quantizableValues(model) == quantizableValues(float), "left with the float weights of the last phase")
+        for q in ptq {
+            let copy = adaptedModel(method)
+            try lastPhase(copy)
+            PostTrainingQuantization.apply(q, to: copy)
+            #expect(result.postTraining[q] == score(copy), "PTQ \(q)")
+        }
+        for q in qat {
+            let copy = adaptedModel(method)
+            QuantizationAwareTraining.enable(q, on: copy)
+            try lastPhase(copy)
+            QuantizationAwareTraining.finish(q, on: copy)
+            #expect(result.quantizationAware[q] == score(copy), "QAT \(q)")
+            #expect(result.quantizationAware[q] != result.postTraining[SymmetricQuantizer(bits: 3)])
+        }
+        #expect(model.quantizableAdapters.allSatisfy { $0.forwardTransform == nil })
+
+        // A last phase that fails during QAT leaves the float weights and no fake quantizer.
+        struct Stop: Error {}
+        let failing = adaptedModel(method)
+        calls = 0
+        #expect(throws: Stop.self) {
+            try QuantizationExperiment.run(
+                on: failing, postTraining: [], quantizationAware: qat,
+                lastPhase: { calls += 1; if calls == 2 { throw Stop() }; try lastPhase(failing) }, evaluate: { 0 })
+        }
+        #expect(quantizableValues(failing) == quantizableValues(float))
+        #expect(failing.quantizableAdapters.allSatisfy { $0.forwardTransform == nil })
+    }
+
+    @Test("on a fused layer's q and v slices (a GPT's sites): clipped STE, PTQ by site name, grouped file round trip",
+          arguments: [AdapterMethod.lora(rank: 2, c: 1), .nola(rank: 2, k: 6, l: 5, c: 1, basis: .perLayer)])
+    func fusedSlices(method: AdapterMethod) throws {
+        let quantizer = SymmetricQuantizer(bits: 2, rule: .meanAbs, groupSize: 4)
+        func make() -> FusedTestModel {
+            let model = FusedTestModel(d: 6)
+            model.attach(method, seed: 3)
+            for (i, p) in model.quantizableAdapters.flatMap(\.quantizableParameters).enumerated() {
+                p.value = randomMatrix(p.value.rows, p.value.cols, seed: 4, stream: UInt64(i), bound: 0.4)
+            }
+            return model
+        }
+        /// The quantizable gradients of `Σ out ⊙ r`.
+        func gradients(_ model: FusedTestModel) -> [Matrix] {
+            model.parameters.zeroGradients()
+            _ = model.forward(randomMatrix(3, model.d, seed: 5))
+            _ = model.backward(randomMatrix(3, model.d, seed: 6))
+            return model.quantizableAdapters.flatMap(\.quantizableParameters).map(\.grad)
+        }
+        let qat = make()
+        let masks = qat.quantizableAdapters.flatMap(\.quantizableParameters).map { quantizer.straightThrough($0.value.data).gradientMask! }
+        QuantizationAwareTraining.enable(quantizer, on: qat)
+        let reference = make()
+        let tensors = PostTrainingQuantization.apply(quantizer, to: reference)
+        #expect(Set(tensors.keys).isSuperset(of: method.name == "lora" ? ["qkv.q.lora_A", "qkv.v.lora_B"] : ["qkv.q.nola_alpha", "qkv.v.nola_beta"]))
+        let expected = zip(gradients(reference), masks).map { g, mask in
+            Matrix(rows: g.rows, cols: g.cols, data: zip(g.data, mask).map { $0 * $1 })
+        }
+        #expect(gradients(qat) == expected)
+        #expect(masks.contains { $0.contains(0) }, "mean-|x| at 2 bits clips some of these values")
+
+        let file = AdapterFile.file(of: make(), method: method, seed: 3, precision: .quantized(quantizer))
+        let loaded = FusedTestModel(d: 6)
+        try AdapterFile.load(try SafeTensorsFile.decode(file.encoded(), source: "f"), source: "f", into: loaded)
+        #expect(loaded.quantizableAdapters.flatMap(\.quantizableParameters).map(\.value)
+                == reference.quantizableAdapters.flatMap(\.quantizableParameters).map(\.value))
+    }
+
     @Test("LoRA's factorTransform: A and B through the transform in forward, backward and ΔW")
     func loraHook() {
         let make = { () -> LoRAAdapter in
@@ -79,7 +238,7 @@ struct QuantizationTrainingTests {
             return lora
         }
         let hooked = make(), reference = make()
-        hooked.factorTransform = { $0.map { $0 * 0.5 + 0.25 } }  // any transform will do
+        hooked.factorTransform = { TransformedValues(values: $0.map { $0 * 0.5 + 0.25 }) }  // any transform will do
         reference.a.value.data = reference.a.value.data.map { $0 * 0.5 + 0.25 }
         reference.b.value.data = reference.b.value.data.map { $0 * 0.5 + 0.25 }
         #expect(hooked.deltaWeight() == reference.deltaWeight())

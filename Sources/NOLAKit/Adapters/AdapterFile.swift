@@ -22,12 +22,17 @@ import Foundation
 ///     k, l, basis     NOLA; basis "per-layer" or "shared" (which seeds the basis; see BasisSeeds)
 ///     n, s            PRANC (ΔW = s Σ α_i W_i)
 ///     precision       "f32" | "f16" | "q2" … "q16"  (how the stored tensors were written)
+///     scale_rule      q<bits> only: "absmax" | "mean-abs" | "mse"  (how the scales were chosen,
+///                     see `ScaleRule`; absent in older files: "absmax")
+///     group_size      q<bits> only: "tensor" | g  (values per scale; absent: "tensor")
 ///
 /// Tensors, per layer `<name>`: LoRA `<name>.lora_A: (r, in)`, `<name>.lora_B: (out, r)`; NOLA
 /// `<name>.nola_alpha: (k)`, `<name>.nola_beta: (l)`; PRANC `<name>.pranc_alpha: (n)`. F32 or F16;
 /// or, for precision `q<bits>` (quantized LoRA or NOLA, see `SymmetricQuantizer`), each tensor `t`
-/// becomes `t.codes: U8 (⌈count·bits/8⌉)`, its codes packed by `BitPacking` (offset binary
-/// `code + L`, least significant bit first), and `t.scale: F32 (1)`; values are `code · scale`.
+/// of `count` values becomes `t.codes: U8 (⌈count·bits/8⌉)`, its codes packed by `BitPacking`
+/// (offset binary `code + L`, least significant bit first), and `t.scale: F32 (groups)`, one
+/// scale per group: 1 for "tensor", `⌈count/g⌉` for groups of `g` consecutive row-major values.
+/// Value `i` is `code_i · scale[i / g]`.
 public enum AdapterFile {
     /// The value of the `format` metadata key.
     public static let format = "nola-lessons-adapter"
@@ -38,22 +43,26 @@ public enum AdapterFile {
     /// The value of the `seed_rule` key: a short statement of `BasisSeeds`.
     public static let seedRule = "splitmix64(root ^ fnv1a64(name)); NOLA basis name basis:<out>x<in>; streams 1 A0, 2 A_i, 3 B_j, 4 W_i"
 
-    /// How the stored tensors are written: 32- or 16-bit floats, or symmetric `bits`-bit codes
-    /// with one float scale per tensor (LoRA's A and B, NOLA's α and β).
+    /// How the stored tensors are written: 32- or 16-bit floats, or the symmetric codes and
+    /// scales of a `SymmetricQuantizer` (LoRA's A and B, NOLA's α and β).
     public enum Precision: Sendable, Equatable, CustomStringConvertible {
         case f32, f16
-        case quantized(bits: Int)
+        case quantized(SymmetricQuantizer)
 
-        /// The metadata value: "f32", "f16", "q4".
+        /// `bits`-bit codes, one absmax scale per tensor.
+        public static func quantized(bits: Int) -> Precision { .quantized(SymmetricQuantizer(bits: bits)) }
+
+        /// The `precision` metadata value: "f32", "f16", "q4".
         public var description: String {
             switch self {
             case .f32: "f32"
             case .f16: "f16"
-            case .quantized(let bits): "q\(bits)"
+            case .quantized(let q): "q\(q.bits)"
             }
         }
 
-        /// Parses a metadata value.
+        /// Parses a `precision` metadata value; "q<bits>" gives absmax per tensor (`describe`
+        /// reads the rule and group size from their own keys).
         public init?(_ text: String) {
             switch text {
             case "f32": self = .f32
@@ -86,6 +95,9 @@ public enum AdapterFile {
     // MARK: Writing
 
     /// The file for the adapters attached to `model` (attached by `model.attach(method, seed:)`).
+    /// A quantized precision quantizes the tensors' current values: write from the float copy
+    /// (after training, or after QAT before `finish`), since the mean-abs and MSE rules are not
+    /// idempotent — quantizing already quantized values can choose other scales.
     public static func file(
         of model: any AdaptableModel, method: AdapterMethod, seed: UInt64, precision: Precision = .f32
     ) -> SafeTensorsFile {
@@ -98,6 +110,10 @@ public enum AdapterFile {
                 "{\"name\": \(jsonString($0.name)), \"outputs\": \($0.outputs), \"inputs\": \($0.inputs)}"
             }.joined(separator: ", ") + "]",
         ]
+        if case .quantized(let quantizer) = precision {
+            metadata["scale_rule"] = quantizer.rule.rawValue
+            metadata["group_size"] = quantizer.groupSizeText
+        }
         switch method {
         case .lora(let r, let c):
             metadata["rank"] = String(r)
@@ -117,12 +133,12 @@ public enum AdapterFile {
                 switch precision {
                 case .f32: tensors[name] = SafeTensorsFile.Tensor(float32: value, shape: shape)
                 case .f16: tensors[name] = SafeTensorsFile.Tensor(float16: value, shape: shape)
-                case .quantized(let bits):
+                case .quantized(let quantizer):
                     checkPrecondition(!(site.adapter is PRANCAdapter), "AdapterFile: PRANC adapters are not quantized")
-                    let q = SymmetricQuantizer(bits: bits).quantize(value)
+                    let q = quantizer.quantize(value)
                     let packed = q.packed()
                     tensors[name + ".codes"] = SafeTensorsFile.Tensor(dtype: .u8, shape: [packed.count], bytes: packed)
-                    tensors[name + ".scale"] = SafeTensorsFile.Tensor(float32: [q.scale], shape: [1])
+                    tensors[name + ".scale"] = SafeTensorsFile.Tensor(float32: q.scales, shape: [q.scales.count])
                 }
             }
         }
@@ -188,8 +204,21 @@ public enum AdapterFile {
         guard let seed = UInt64(try value("root_seed")) else {
             throw SafeTensorsError(source, "root_seed '\(try value("root_seed"))' is not a decimal 64-bit unsigned integer")
         }
-        guard let precision = Precision(try value("precision")) else {
+        guard var precision = Precision(try value("precision")) else {
             throw SafeTensorsError(source, "precision '\(try value("precision"))' is unknown (expected f32, f16 or q2…q16)")
+        }
+        if case .quantized(let q) = precision {  // files older than these keys: absmax per tensor
+            let ruleName = file.metadata["scale_rule"] ?? ScaleRule.absMax.rawValue
+            guard let rule = ScaleRule(rawValue: ruleName) else {
+                throw SafeTensorsError(source, "metadata 'scale_rule' must be "
+                    + "\(ScaleRule.allCases.map(\.rawValue).joined(separator: ", ")), found '\(ruleName)'")
+            }
+            let groupText = file.metadata["group_size"] ?? "tensor"
+            let groupSize: Int?
+            do { groupSize = try SymmetricQuantizer.groupSize(parsing: groupText) } catch {
+                throw SafeTensorsError(source, "metadata 'group_size' must be 'tensor' or a positive integer, found '\(groupText)'")
+            }
+            precision = .quantized(SymmetricQuantizer(bits: q.bits, rule: rule, groupSize: groupSize))
         }
         let method: AdapterMethod
         switch try value("method") {
@@ -294,9 +323,9 @@ public enum AdapterFile {
             switch description.precision {
             case .f32: layout[name] = (.f32, shape)
             case .f16: layout[name] = (.f16, shape)
-            case .quantized(let bits):
-                layout[name + ".codes"] = (.u8, [BitPacking.byteCount(count: count, bits: bits)])
-                layout[name + ".scale"] = (.f32, [1])
+            case .quantized(let quantizer):
+                layout[name + ".codes"] = (.u8, [BitPacking.byteCount(count: count, bits: quantizer.bits)])
+                layout[name + ".scale"] = (.f32, [quantizer.scaleCount(for: count)])
             }
         }
         for (name, tensor) in file.tensors.sorted(by: { $0.key < $1.key }) {
@@ -305,7 +334,11 @@ public enum AdapterFile {
                     + "adapter of precision \(description.precision)")
             }
             guard tensor.shape == want.shape else {
-                throw SafeTensorsError(source, "tensor '\(name)' has shape \(tensor.shape), expected \(want.shape)")
+                var why = ""
+                if case .quantized(let q) = description.precision, name.hasSuffix(".scale") {
+                    why = " (one scale per \(q.groupSize.map { "group of \($0) values" } ?? "tensor"), as metadata 'group_size' says)"
+                }
+                throw SafeTensorsError(source, "tensor '\(name)' has shape \(tensor.shape), expected \(want.shape)\(why)")
             }
             guard tensor.dtype == want.dtype else {
                 throw SafeTensorsError(source, "tensor '\(name)' is \(tensor.dtype.rawValue) but the file says "
@@ -320,12 +353,12 @@ public enum AdapterFile {
             switch description.precision {
             case .f32, .f16:
                 values[name] = file.tensors[name]!.floats!
-            case .quantized(let bits):
-                let scale = file.tensors[name + ".scale"]!.floats![0]
+            case .quantized(let quantizer):
+                let scales = file.tensors[name + ".scale"]!.floats!
                 do {
                     values[name] = try QuantizedTensor(
-                        packed: file.tensors[name + ".codes"]!.bytes, scale: scale, bits: bits,
-                        rows: 1, cols: shape.reduce(1, *), name: name).dequantized()
+                        packed: file.tensors[name + ".codes"]!.bytes, scales: scales, bits: quantizer.bits,
+                        groupSize: quantizer.groupSize, rows: 1, cols: shape.reduce(1, *), name: name).dequantized()
                 } catch {
                     throw SafeTensorsError(source, "\(error)")
                 }

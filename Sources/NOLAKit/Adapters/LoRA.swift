@@ -20,16 +20,18 @@ public final class LoRAAdapter: LinearAdapter {
     private var update = LowRankUpdate()
     private var dA: Matrix? = nil
     private var dB: Matrix? = nil
-    /// `A` and `B` after `factorTransform`, as used by the last forward (nil without one).
-    private var transformedA: Matrix? = nil
-    private var transformedB: Matrix? = nil
+    /// `A` and `B` after `factorTransform`, as used by the last forward, and their gradient
+    /// masks (nil without a transform).
+    private var transformedA: TransformedValues? = nil
+    private var transformedB: TransformedValues? = nil
 
     /// The values of `A` and `B` used by forward, backward and `deltaWeight`, applied to each
     /// tensor separately (row-major data in, same count out); nil uses them as they are. A
     /// quantization-aware trainer sets it to a fake quantizer: the forward pass then sees the
-    /// quantized `Â`, `B̂`, and the backward pass adds `∂L/∂Â`, `∂L/∂B̂` to the float `A`, `B`
-    /// (the straight-through estimator). NOLA's equivalent is `coefficientTransform`.
-    public var factorTransform: (@Sendable ([Float]) -> [Float])? = nil
+    /// quantized `Â`, `B̂`, and the backward pass adds `∂L/∂Â`, `∂L/∂B̂` (times the transform's
+    /// gradient mask, if any) to the float `A`, `B`: the straight-through estimator. NOLA's
+    /// equivalent is `coefficientTransform`.
+    public var factorTransform: ValueTransform? = nil
 
     /// LoRA of rank `rank` for a layer `(outputs, inputs)` named `name`; `A` is drawn from
     /// `random` (use stream `BasisSeeds.initialA` of the layer's seed).
@@ -44,13 +46,18 @@ public final class LoRAAdapter: LinearAdapter {
     public var parameters: [Parameter] { [a, b] }
 
     /// `A` and `B` through `factorTransform`, or nil for both when there is none.
-    private func transformedFactors() -> (a: Matrix, b: Matrix)? {
+    private func transformedFactors() -> (a: TransformedValues, b: TransformedValues)? {
         guard let t = factorTransform else { return nil }
         let ta = t(a.value.data), tb = t(b.value.data)
         checkPrecondition(
-            ta.count == a.count && tb.count == b.count,
+            ta.values.count == a.count && tb.values.count == b.count,
             "LoRA \(a.name): factorTransform changed the number of values of A \(a.value.shapeDescription) or B \(b.value.shapeDescription)")
-        return (Matrix(rows: a.value.rows, cols: a.value.cols, data: ta), Matrix(rows: b.value.rows, cols: b.value.cols, data: tb))
+        return (ta, tb)
+    }
+
+    /// `A` or `B` as the forward pass uses it: `p` through the transform, or `p` itself.
+    private func used(_ p: Parameter, _ transformed: TransformedValues?) -> Matrix {
+        transformed.map { Matrix(rows: p.value.rows, cols: p.value.cols, data: $0.values) } ?? p.value
     }
 
     /// `y += (c/r) · (x Aᵀ) Bᵀ`.  `x: (batch, in)`, `y: (batch, out)`.
@@ -58,7 +65,7 @@ public final class LoRAAdapter: LinearAdapter {
         let factors = transformedFactors()
         transformedA = factors?.a
         transformedB = factors?.b
-        update.forward(x, a: transformedA ?? a.value, b: transformedB ?? b.value, scale: scale, adding: &y)
+        update.forward(x, a: used(a, transformedA), b: used(b, transformedB), scale: scale, adding: &y)
     }
 
     /// `dA += dhᵀ x`, `dB += (c/r) dyᵀ h`, `dx += dh A` with `dh = (c/r) dy B`.
@@ -66,16 +73,18 @@ public final class LoRAAdapter: LinearAdapter {
         prepare(&dA, like: a, when: a.isTrainable)
         prepare(&dB, like: b, when: b.isTrainable)
         update.backward(
-            dy, input: x, a: transformedA ?? a.value, b: transformedB ?? b.value, scale: scale, dA: &dA, dB: &dB, dx: &dx)
+            dy, input: x, a: used(a, transformedA), b: used(b, transformedB), scale: scale, dA: &dA, dB: &dB, dx: &dx)
+        if dA != nil { applyGradientMask(transformedA?.gradientMask, to: &dA!.data) }
+        if dB != nil { applyGradientMask(transformedB?.gradientMask, to: &dB!.data) }
         if let dA { BLAS.axpy(1, dA, &a.grad) }
         if let dB { BLAS.axpy(1, dB, &b.grad) }
     }
 
     /// `ΔW = (c/r) · B A`: `(out, in)` (with `A`, `B` through `factorTransform`, if any).
     public func deltaWeight() -> Matrix {
-        let factors = transformedFactors() ?? (a.value, b.value)
+        let factors = transformedFactors()
         var delta = Matrix(rows: b.value.rows, cols: a.value.cols)
-        BLAS.gemm(factors.b, factors.a, into: &delta, alpha: scale)
+        BLAS.gemm(used(b, factors?.b), used(a, factors?.a), into: &delta, alpha: scale)
         return delta
     }
 }

@@ -39,6 +39,9 @@ public final class NOLAAdapter: LinearAdapter {
     private var b = Matrix(rows: 0, cols: 0)
     private var dA: Matrix? = nil
     private var dB: Matrix? = nil
+    /// The gradient masks of α and β from the last forward's `coefficientTransform`, if any.
+    private var alphaMask: [Float]? = nil
+    private var betaMask: [Float]? = nil
 
     /// NOLA for a layer named `name` with `A₀` from `initialA` and the two bases given (they may
     /// be shared with other layers of the same shape). `k = basisA.count`, `l = basisB.count`.
@@ -79,24 +82,36 @@ public final class NOLAAdapter: LinearAdapter {
     /// from the seed and never stored.
     public var parameters: [Parameter] { [alpha, beta, a0] }
 
-    /// The coefficients used by the forward pass. A quantization-aware trainer replaces them by
-    /// their quantized values (see `coefficientTransform`).
-    public var coefficientTransform: (@Sendable ([Float]) -> [Float])? = nil
+    /// The coefficients used by the forward pass, applied to α and to β separately; nil uses
+    /// them as they are. A quantization-aware trainer sets a fake quantizer: the forward pass then
+    /// combines the quantized `α̂`, `β̂`, and the backward pass adds `∂L/∂α̂`, `∂L/∂β̂` (times the
+    /// transform's gradient mask, if any) to the float α, β: the straight-through estimator.
+    public var coefficientTransform: ValueTransform? = nil
 
     /// `A = A₀ + Σ α_i A_i` and `B = Σ β_j B_j` from the current coefficients.
     public func combinedFactors() -> (a: Matrix, b: Matrix) {
+        combine().factors
+    }
+
+    /// `combinedFactors`, and the gradient masks of α and β the transform gave.
+    private func combine() -> (factors: (a: Matrix, b: Matrix), alphaMask: [Float]?, betaMask: [Float]?) {
         var a = a0.value
         var b = Matrix(rows: basisB.rows, cols: rank)
-        let alphas = coefficientTransform?(alpha.value.data) ?? alpha.value.data
-        let betas = coefficientTransform?(beta.value.data) ?? beta.value.data
-        basisA.combine(alphas, into: &a)
-        basisB.combine(betas, into: &b)
-        return (a, b)
+        let alphas = coefficientTransform?(alpha.value.data) ?? TransformedValues(values: alpha.value.data)
+        let betas = coefficientTransform?(beta.value.data) ?? TransformedValues(values: beta.value.data)
+        checkPrecondition(
+            alphas.values.count == alpha.count && betas.values.count == beta.count,
+            "NOLA \(alpha.name): coefficientTransform changed the number of coefficients")
+        basisA.combine(alphas.values, into: &a)
+        basisB.combine(betas.values, into: &b)
+        return ((a, b), alphas.gradientMask, betas.gradientMask)
     }
 
     /// `y += (c/r) · (x Aᵀ) Bᵀ` with `A`, `B` combined from the basis.
     public func forward(_ x: Matrix, adding y: inout Matrix) {
-        (a, b) = combinedFactors()
+        let combined = combine()
+        (a, b) = combined.factors
+        (alphaMask, betaMask) = (combined.alphaMask, combined.betaMask)
         update.forward(x, a: a, b: b, scale: scale, adding: &y)
     }
 
@@ -110,8 +125,17 @@ public final class NOLAAdapter: LinearAdapter {
             dB = nil
         }
         update.backward(dy, input: x, a: a, b: b, scale: scale, dA: &dA, dB: &dB, dx: &dx)
-        if let dA { basisA.project(dA, addingTo: &alpha.grad.data) }
-        if let dB { basisB.project(dB, addingTo: &beta.grad.data) }
+        if let dA { project(dA, on: basisA, mask: alphaMask, addingTo: alpha) }
+        if let dB { project(dB, on: basisB, mask: betaMask, addingTo: beta) }
+    }
+
+    /// `p.grad += mask ⊙ (S vec(d))`: the coefficients' gradient, through the transform's mask.
+    private func project(_ d: Matrix, on basis: RandomBasis, mask: [Float]?, addingTo p: Parameter) {
+        guard mask != nil else { return basis.project(d, addingTo: &p.grad.data) }
+        var g = [Float](repeating: 0, count: p.count)
+        basis.project(d, addingTo: &g)
+        applyGradientMask(mask, to: &g)
+        for i in g.indices { p.grad.data[i] += g[i] }
     }
 
     /// `ΔW = (c/r) · B A`: `(out, in)`.

@@ -5,12 +5,14 @@
 /// - NOLA: `α` and `β` only (through `NOLAAdapter.coefficientTransform`); the random basis and
 ///   `A₀` stay full precision, so `A = A₀ + Σ α̂_i A_i` is not itself on a grid (paper §3.2).
 ///
-/// The transform is applied to each tensor separately, so each gets its own scale.
+/// The transform is applied to each tensor separately, so each gets its own scale (or scales,
+/// with groups).
 public protocol QuantizableAdapter: LinearAdapter {
     /// The tensors quantization applies to, in a fixed order.
     var quantizableParameters: [Parameter] { get }
-    /// The transform of those tensors' values used by the forward pass; nil: none.
-    var forwardTransform: (@Sendable ([Float]) -> [Float])? { get set }
+    /// The transform of those tensors' values used by the forward pass, and the gradient mask
+    /// its backward pass applies; nil: none.
+    var forwardTransform: ValueTransform? { get set }
 }
 
 extension LoRAAdapter: QuantizableAdapter {
@@ -18,7 +20,7 @@ extension LoRAAdapter: QuantizableAdapter {
     public var quantizableParameters: [Parameter] { [a, b] }
 
     /// `factorTransform`.
-    public var forwardTransform: (@Sendable ([Float]) -> [Float])? {
+    public var forwardTransform: ValueTransform? {
         get { factorTransform }
         set { factorTransform = newValue }
     }
@@ -29,7 +31,7 @@ extension NOLAAdapter: QuantizableAdapter {
     public var quantizableParameters: [Parameter] { [alpha, beta] }
 
     /// `coefficientTransform`.
-    public var forwardTransform: (@Sendable ([Float]) -> [Float])? {
+    public var forwardTransform: ValueTransform? {
         get { coefficientTransform }
         set { coefficientTransform = newValue }
     }
@@ -96,17 +98,40 @@ public enum PostTrainingQuantization {
 /// identity. The float copy keeps small updates that a single step could not move across a
 /// quantization level, until they add up.
 ///
-/// After training, `PostTrainingQuantization.apply` with the same quantizer sets each float copy
-/// to exactly the values the forward pass used; then `disable` the fake quantizer.
+/// Two choices, made here as follows:
+///
+/// - **The gradient is clipped** (`clipGradient: true`, the default; Jacob et al. 2018): it is
+///   zero, exactly, for an element whose code was clamped to `±L` — its `x̂` does not move when
+///   `x` moves, so pretending otherwise would push `x` further out for nothing. Inside the grid
+///   the gradient passes unchanged. With the absmax rule nothing is ever clamped, so clipping
+///   changes nothing; with mean-abs and MSE-optimal scales it does.
+/// - **The scale is recomputed at every forward pass** from the current float copy by the
+///   quantizer's rule, not learned. Then the float copy alone determines the quantized adapter:
+///   `finish` (PTQ of the final float copy with the same quantizer) reproduces the last forward
+///   pass bit for bit, and the file stores exactly that scale. A learned scale (LSQ, Esser et al.
+///   2020) would add a parameter per group with its own gradient and learning rate, and the
+///   authors' QNOLA code recomputes its scale from `max |α|` at every forward pass, as here.
+///   The gradient does not flow through the scale's dependence on `x` (the rule is treated as
+///   a constant within each step).
+///
+/// Usage, with any training loop (an MLP here, a GPT the same way):
+///
+///     QuantizationAwareTraining.enable(quantizer, on: model)
+///     …train…
+///     let tensors = QuantizationAwareTraining.finish(quantizer, on: model)
+///
+/// Start from a trained float adapter rather than from scratch (see lesson 10: QAT from scratch
+/// with the float recipe can end below PTQ; from the float weights, at a lower rate, it does not).
 public enum QuantizationAwareTraining {
-    /// Makes `adapter`'s forward pass use `quantizer.fakeQuantize` of its quantizable tensors.
-    public static func enable(_ quantizer: SymmetricQuantizer, on adapter: any QuantizableAdapter) {
-        adapter.forwardTransform = { quantizer.fakeQuantize($0) }
+    /// Makes `adapter`'s forward pass use `quantizer`'s fake-quantized tensors, with the clipped
+    /// straight-through gradient (or the plain one when `clipGradient` is false).
+    public static func enable(_ quantizer: SymmetricQuantizer, on adapter: any QuantizableAdapter, clipGradient: Bool = true) {
+        adapter.forwardTransform = { quantizer.straightThrough($0, clipGradient: clipGradient) }
     }
 
     /// `enable` on every adapter attached to `model`.
-    public static func enable(_ quantizer: SymmetricQuantizer, on model: any AdaptableModel) {
-        for adapter in model.quantizableAdapters { enable(quantizer, on: adapter) }
+    public static func enable(_ quantizer: SymmetricQuantizer, on model: any AdaptableModel, clipGradient: Bool = true) {
+        for adapter in model.quantizableAdapters { enable(quantizer, on: adapter, clipGradient: clipGradient) }
     }
 
     /// Back to full-precision forward passes.
@@ -117,5 +142,15 @@ public enum QuantizationAwareTraining {
     /// `disable` on every adapter attached to `model`.
     public static func disable(on model: any AdaptableModel) {
         for adapter in model.quantizableAdapters { disable(on: adapter) }
+    }
+
+    /// Ends QAT: sets every float copy to the values the forward pass used (PTQ with the same
+    /// quantizer), turns the fake quantizer off, and returns the codes and scales keyed by
+    /// parameter name. The model then computes exactly what it computed during QAT.
+    @discardableResult
+    public static func finish(_ quantizer: SymmetricQuantizer, on model: any AdaptableModel) -> [String: QuantizedTensor] {
+        let tensors = PostTrainingQuantization.apply(quantizer, to: model)
+        disable(on: model)
+        return tensors
     }
 }

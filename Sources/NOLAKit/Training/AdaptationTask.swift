@@ -153,18 +153,30 @@ public final class AdaptationTask {
         let model = makeBase()
         if let method { model.attach(method, seed: adapterSeed) }
         prepare(model)
-        let recipe = recipe ?? .standard(for: method)
+        let result = try train(model, recipe: recipe ?? .standard(for: method), seed: adapterSeed &+ 1, afterEpoch: afterEpoch)
+        return (model, result)
+    }
+
+    /// Trains `model` (a base from this task, adapted or not) further with `recipe`: a fresh Adam
+    /// over its trainable parameters, batches in the order of `seed`. Quantization-aware training
+    /// from a trained float adapter is `adapt`, then `QuantizationAwareTraining.enable`, then
+    /// this. `evaluateEveryEpoch: false` evaluates after the last epoch only (faster);
+    /// `afterStep` and `afterEpoch` are `fit`'s.
+    public func train(
+        _ model: Sequential, recipe: Recipe, seed: UInt64, evaluateEveryEpoch: Bool = true,
+        afterStep: (_ step: Int, _ loss: Float) -> Void = { _, _ in }, afterEpoch: (EpochRecord) -> Void = { _ in }
+    ) throws -> Result {
         let optimizer = Adam(parameters: model.parameters, learningRate: recipe.learningRate)
         let history = try fit(
             model, optimizer: optimizer, train: train, validation: validation,
-            configuration: FitConfiguration(epochs: recipe.epochs, batchSize: recipe.batchSize, seed: adapterSeed &+ 1,
-                                            evaluateEveryEpoch: true),
-            afterEpoch: afterEpoch)
+            configuration: FitConfiguration(epochs: recipe.epochs, batchSize: recipe.batchSize, seed: seed,
+                                            evaluateEveryEpoch: evaluateEveryEpoch),
+            afterStep: afterStep, afterEpoch: afterEpoch)
         let steps = max(1, optimizer.stepCount)
         let last = history.last
-        return (model, Result(
+        return Result(
             trainable: model.parameters.trainableCount, accuracy: last?.validationAccuracy ?? .nan,
             loss: last?.validationLoss ?? .nan,
-            secondsPerStep: history.map(\.seconds).reduce(0, +) / Double(steps), history: history))
+            secondsPerStep: history.map(\.seconds).reduce(0, +) / Double(steps), history: history)
     }
 }

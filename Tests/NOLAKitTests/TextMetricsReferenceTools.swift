@@ -1,4 +1,5 @@
 import Foundation
+@testable import NOLAKit
 
 /// The reference implementations the metric tests compare against when this machine has them:
 /// the E2E data, the Stanford tokenizer jar of pycocoevalcap (with java), and Python packages.
@@ -53,20 +54,11 @@ enum TextMetricsReferenceTools {
         return result.output.components(separatedBy: "\n")
     }
 
-    /// The E2E references (dev and test), one per line, read with a plain CSV split (the data has
-    /// no embedded newlines).
+    /// The E2E references (dev and test), in file order, read with the scorer's CSV reader.
     static func e2eReferences() throws -> [String] {
         guard let folder = e2eFolder else { return [] }
-        var refs: [String] = []
-        for name in ["devset.csv", "testset_w_refs.csv"] {
-            let text = try String(contentsOfFile: folder + "/" + name, encoding: .utf8)
-            for line in text.split(separator: "\n").dropFirst() {
-                guard let split = line.range(of: "\",\"") else { continue }
-                var ref = String(line[split.upperBound...]).trimmingCharacters(in: .whitespacesAndNewlines)
-                if ref.hasSuffix("\"") { ref.removeLast() }
-                refs.append(ref.replacingOccurrences(of: "\"\"", with: "\"").trimmingCharacters(in: .whitespaces))
-            }
+        return try ["devset.csv", "testset_w_refs.csv"].flatMap {
+            try E2EScorerInput.readReferences(folder + "/" + $0).flatMap { $0 }
         }
-        return refs
     }
 }

@@ -95,3 +95,4 @@ struct TextMetricsCrossCheckTests {
         #expect(theirRefs.flatMap { $0 } == ourRefs)
     }
 }
+

@@ -149,4 +149,17 @@ struct TextMetricsScorerInputTests {
         #expect(same.cider.score == 0)
         #expect(same.instances == 1 && same.referenceCount == 1)
     }
+
+    @Test("prepared references give the same scores as scoring from scratch, for several systems")
+    func preparedReferences() {
+        let refs = [["The Eagle is a pub.", "The Eagle is a bar near the river."], ["A cheap cafe.", "It is a cafe, cheap."],
+                    ["Near Burger King, a family-friendly pub."]]
+        let prepared = E2EScores.References(refs)
+        for hyps in [["The Eagle is a pub.", "A cafe.", "A pub near Burger King."], ["x", "", "The Eagle is a pub."]] {
+            let a = E2EScores(hypotheses: hyps, references: prepared), b = E2EScores(hypotheses: hyps, references: refs)
+            #expect(a.bleu.score == b.bleu.score && a.nist.score == b.nist.score)
+            #expect(a.rougeL.score == b.rougeL.score && a.cider.score == b.cider.score)
+            #expect(a.bleu.score > 0 || hyps[0] == "x")
+        }
+    }
 }

@@ -42,25 +42,44 @@ public struct BLEU: Sendable {
     /// The per-order precisions `p_n` as used in the geometric mean (smoothed where `m_n = 0`).
     public let precisions: [Double]
 
+    /// What BLEU needs from the references, computed once for any number of systems: per
+    /// instance, each n-gram's largest count in one reference (the clipping ceiling) and the
+    /// reference lengths.
+    public struct References: Sendable {
+        let ceilings: [[[String: Int]]]
+        let lengths: [[Int]]
+        public var count: Int { lengths.count }
+
+        /// `references[i]`: the tokenised references of instance i (at least one each).
+        public init(_ references: [[[String]]]) {
+            checkPrecondition(references.allSatisfy { !$0.isEmpty }, "BLEU: an instance has no reference")
+            ceilings = references.map { BLEU.maximumReferenceCounts($0, maxOrder: BLEU.maxOrder) }
+            lengths = references.map { $0.map(\.count) }
+        }
+    }
+
     /// Scores `hypotheses[i]` against `references[i]` (each non-empty), all tokenised.
     public init(hypotheses: [[String]], references: [[[String]]]) {
+        self.init(hypotheses: hypotheses, references: References(references))
+    }
+
+    /// Scores `hypotheses[i]` against the prepared references of instance i.
+    public init(hypotheses: [[String]], references: References) {
         checkPrecondition(hypotheses.count == references.count,
                           "BLEU: \(hypotheses.count) hypotheses but \(references.count) reference sets")
         var matches = Array(repeating: 0, count: Self.maxOrder)
         var totals = Array(repeating: 0, count: Self.maxOrder)
         var referenceLength = 0
-        for (hypothesis, refs) in zip(hypotheses, references) {
-            checkPrecondition(!refs.isEmpty, "BLEU: an instance has no reference")
+        for (i, hypothesis) in hypotheses.enumerated() {
             let hyp = NGramCounts(hypothesis, maxOrder: Self.maxOrder)
-            let maxRef = Self.maximumReferenceCounts(refs, maxOrder: Self.maxOrder)
             for n in 0..<Self.maxOrder {
                 totals[n] += NGramCounts.total(length: hypothesis.count, order: n + 1)
                 for (gram, count) in hyp.counts[n] {
-                    if let refCount = maxRef[n][gram] { matches[n] += min(count, refCount) }
+                    if let refCount = references.ceilings[i][n][gram] { matches[n] += min(count, refCount) }
                 }
             }
             referenceLength += Self.closestReferenceLength(
-                hypothesisLength: hypothesis.count, referenceLengths: refs.map(\.count))
+                hypothesisLength: hypothesis.count, referenceLengths: references.lengths[i])
         }
         self.init(matches: matches, hypothesisNGrams: totals, referenceLength: referenceLength)
     }

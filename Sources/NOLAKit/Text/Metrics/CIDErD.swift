@@ -23,7 +23,8 @@ import Foundation
 /// The `min` clips the hypothesis' weights by the reference's (so repeating an n-gram does not
 /// pay), and the Gaussian penalises length differences. δ is computed as the scorer does: it
 /// counts *bigram* occurrences (`if n == 1: length += term_freq` with `n` the 0-based order), so
-/// `δ = max(0, |h| − 1) − max(0, |r| − 1)`, which equals `|h| − |r|` whenever both are non-empty.
+/// `δ = max(0, |h| − 1) − max(0, |r| − 1)`, which equals `|h| − |r|` whenever both are non-empty —
+/// the only case in which a similarity is not 0, so this never changes a score.
 /// The challenge feeds it the COCO tokens (``CocoCaptionTokenizer``).
 public struct CIDErD: Sendable {
     /// n-grams of order 1 to 4.
@@ -36,30 +37,47 @@ public struct CIDErD: Sendable {
     /// CIDEr-D for each instance.
     public let instanceScores: [Double]
 
+    /// What CIDEr-D needs from the references, computed once for any number of systems: the
+    /// document frequencies, `ln N`, and every reference's TF-IDF vectors.
+    public struct References: Sendable {
+        let documentFrequency: [String: Int]
+        let logN: Double
+        let vectors: [[TFIDF]]
+        public var count: Int { vectors.count }
+
+        /// `references[i]`: the tokenised references of instance i (at least one each).
+        public init(_ references: [[[String]]]) {
+            let counts = references.map { refs -> [NGramCounts] in
+                checkPrecondition(!refs.isEmpty, "CIDEr-D: an instance has no reference")
+                return refs.map { NGramCounts($0, maxOrder: CIDErD.maxOrder) }
+            }
+            var documentFrequency: [String: Int] = [:]
+            for refs in counts {
+                var seen = Set<String>()
+                for ref in refs { for order in ref.counts { seen.formUnion(order.keys) } }
+                for gram in seen { documentFrequency[gram, default: 0] += 1 }
+            }
+            let logN = log(Double(references.count))
+            self.documentFrequency = documentFrequency
+            self.logN = logN
+            vectors = counts.map { $0.map { TFIDF(counts: $0, logN: logN, documentFrequency: documentFrequency) } }
+        }
+    }
+
     /// Scores `hypotheses[i]` against `references[i]` (each non-empty), all tokenised.
     public init(hypotheses: [[String]], references: [[[String]]]) {
+        self.init(hypotheses: hypotheses, references: References(references))
+    }
+
+    /// Scores `hypotheses[i]` against the prepared references of instance i.
+    public init(hypotheses: [[String]], references: References) {
         checkPrecondition(hypotheses.count == references.count,
                           "CIDEr-D: \(hypotheses.count) hypotheses but \(references.count) reference sets")
-        let referenceCounts = references.map { refs -> [NGramCounts] in
-            checkPrecondition(!refs.isEmpty, "CIDEr-D: an instance has no reference")
-            return refs.map { NGramCounts($0, maxOrder: Self.maxOrder) }
-        }
-        var documentFrequency: [String: Int] = [:]
-        for refs in referenceCounts {
-            var seen = Set<String>()
-            for ref in refs { for order in ref.counts { seen.formUnion(order.keys) } }
-            for gram in seen { documentFrequency[gram, default: 0] += 1 }
-        }
-        let logN = log(Double(references.count))
-        func vector(_ counts: NGramCounts) -> TFIDF {
-            TFIDF(counts: counts, logN: logN, documentFrequency: documentFrequency)
-        }
-
-        instanceScores = zip(hypotheses, referenceCounts).map { hypothesis, refs in
-            let h = vector(NGramCounts(hypothesis, maxOrder: Self.maxOrder))
+        instanceScores = zip(hypotheses, references.vectors).map { hypothesis, refs in
+            let h = TFIDF(counts: NGramCounts(hypothesis, maxOrder: Self.maxOrder), logN: references.logN,
+                          documentFrequency: references.documentFrequency)
             var sum = Array(repeating: 0.0, count: Self.maxOrder)
-            for ref in refs {
-                let r = vector(ref)
+            for r in refs {
                 let delta = Double(h.bigramCount - r.bigramCount)
                 let penalty = exp(-(delta * delta) / (2 * Self.sigma * Self.sigma))
                 for n in 0..<Self.maxOrder {
@@ -77,7 +95,7 @@ public struct CIDErD: Sendable {
     }
 
     /// One sentence's TF-IDF vectors, their Euclidean norms, and its bigram count (for δ).
-    struct TFIDF {
+    struct TFIDF: Sendable {
         var weights: [[String: Double]]
         var norms: [Double]
         var bigramCount: Int

@@ -29,31 +29,55 @@ public struct E2EScores: Sendable {
     public let rougeL: ROUGEL
     public let cider: CIDErD
 
+    /// The references tokenised and counted for every metric, once: scoring several systems (or
+    /// seeds) against the same test set then only tokenises and counts their outputs.
+    public struct References: Sendable {
+        public let instances: Int
+        public let referenceCount: Int
+        let bleu: BLEU.References
+        let nist: NIST.References
+        let coco: [[[String]]]
+        let cider: CIDErD.References
+
+        /// `references[i]`: the raw reference sentences of instance i (at least one each).
+        public init(_ references: [[String]]) {
+            checkPrecondition(references.allSatisfy { !$0.isEmpty }, "E2EScores: an instance has no reference")
+            instances = references.count
+            referenceCount = references.reduce(0) { $0 + $1.count }
+            let mteval = references.map { $0.map(MTEvalTokenizer.tokenize) }
+            bleu = BLEU.References(mteval)
+            nist = NIST.References(mteval)
+            // The COCO scorer tokenises all references in one run, one per line, in instance order.
+            var flat = CocoCaptionTokenizer.tokenize(lines: references.flatMap { $0 })[...]
+            coco = references.map { refs in refs.map { _ in flat.removeFirst() } }
+            cider = CIDErD.References(coco.map { $0.map(E2EScores.splitForCIDEr) })
+        }
+    }
+
     /// Scores `hypotheses[i]` against `references[i]`: raw sentences, one or more references per
     /// instance, as the scorer reads them from its files.
     public init(hypotheses: [String], references: [[String]]) {
-        checkPrecondition(hypotheses.count == references.count,
-                          "E2EScores: \(hypotheses.count) hypotheses but \(references.count) reference sets")
-        checkPrecondition(references.allSatisfy { !$0.isEmpty }, "E2EScores: an instance has no reference")
-        instances = hypotheses.count
-        referenceCount = references.reduce(0) { $0 + $1.count }
+        self.init(hypotheses: hypotheses, references: References(references))
+    }
 
-        let mtevalHypotheses = hypotheses.map(MTEvalTokenizer.tokenize)
-        let mtevalReferences = references.map { $0.map(MTEvalTokenizer.tokenize) }
-        bleu = BLEU(hypotheses: mtevalHypotheses, references: mtevalReferences)
-        nist = NIST(hypotheses: mtevalHypotheses, references: mtevalReferences)
+    /// Scores `hypotheses[i]` against the prepared references of instance i.
+    public init(hypotheses: [String], references: References) {
+        checkPrecondition(hypotheses.count == references.instances,
+                          "E2EScores: \(hypotheses.count) hypotheses but \(references.instances) reference sets")
+        instances = references.instances
+        referenceCount = references.referenceCount
+        let mteval = hypotheses.map(MTEvalTokenizer.tokenize)
+        bleu = BLEU(hypotheses: mteval, references: references.bleu)
+        nist = NIST(hypotheses: mteval, references: references.nist)
+        // The COCO scorer tokenises all hypotheses in one run, one per line.
+        let coco = CocoCaptionTokenizer.tokenize(lines: hypotheses)
+        rougeL = ROUGEL(hypotheses: coco, references: references.coco)
+        cider = CIDErD(hypotheses: coco.map(Self.splitForCIDEr), references: references.cider)
+    }
 
-        // The COCO scorer tokenises all hypotheses in one run and all references in another,
-        // one sentence per line, references in instance order.
-        let cocoHypotheses = CocoCaptionTokenizer.tokenize(lines: hypotheses)
-        var flat = CocoCaptionTokenizer.tokenize(lines: references.flatMap { $0 })[...]
-        let cocoReferences = references.map { refs in refs.map { _ in flat.removeFirst() } }
-        rougeL = ROUGEL(hypotheses: cocoHypotheses, references: cocoReferences)
-        // CIDEr re-splits the joined tokens with Python's `split()`, which also splits at the
-        // no-break space the tokenizer puts inside fractions like `5 1/2`; ROUGE-L splits at " " only.
-        func resplit(_ tokens: [String]) -> [String] {
-            tokens.flatMap { $0.split(whereSeparator: { $0.isWhitespace }).map(String.init) }
-        }
-        cider = CIDErD(hypotheses: cocoHypotheses.map(resplit), references: cocoReferences.map { $0.map(resplit) })
+    /// CIDEr re-splits the joined COCO tokens with Python's `split()`, which also splits at the
+    /// no-break space the tokenizer puts inside fractions like `5 1/2`; ROUGE-L splits at " " only.
+    static func splitForCIDEr(_ tokens: [String]) -> [String] {
+        tokens.flatMap { $0.split(whereSeparator: { $0.isWhitespace }).map(String.init) }
     }
 }

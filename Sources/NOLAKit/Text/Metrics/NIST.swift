@@ -35,35 +35,52 @@ public struct NIST: Sendable {
     /// `BP(t_1 / (R / N_refs))`.
     public let lengthPenalty: Double
 
+    /// What NIST needs from the references, computed once for any number of systems: the
+    /// information weights, each instance's clipping ceilings, `R` and `N_refs`.
+    public struct References: Sendable {
+        let information: [String: Double]
+        let ceilings: [[[String: Int]]]
+        let words: Int
+        let systems: Int
+        public var count: Int { ceilings.count }
+
+        /// `references[i]`: the tokenised references of instance i (at least one each).
+        public init(_ references: [[[String]]]) {
+            checkPrecondition(references.allSatisfy { !$0.isEmpty }, "NIST: an instance has no reference")
+            information = NIST.information(references: references)
+            ceilings = references.map { BLEU.maximumReferenceCounts($0, maxOrder: NIST.maxOrder) }
+            words = references.reduce(0) { $0 + $1.reduce(0) { $0 + $1.count } }
+            systems = references.map(\.count).max() ?? 0
+        }
+    }
+
     /// Scores `hypotheses[i]` against `references[i]` (each non-empty), all tokenised.
     public init(hypotheses: [[String]], references: [[[String]]]) {
+        self.init(hypotheses: hypotheses, references: References(references))
+    }
+
+    /// Scores `hypotheses[i]` against the prepared references of instance i.
+    public init(hypotheses: [[String]], references: References) {
         checkPrecondition(hypotheses.count == references.count,
                           "NIST: \(hypotheses.count) hypotheses but \(references.count) reference sets")
-        let info = Self.information(references: references)
         var matchedInfo = Array(repeating: 0.0, count: Self.maxOrder)
         var totals = Array(repeating: 0, count: Self.maxOrder)
-        var referenceWords = 0
-        var referenceSystems = 0
-        for (hypothesis, refs) in zip(hypotheses, references) {
-            checkPrecondition(!refs.isEmpty, "NIST: an instance has no reference")
-            referenceSystems = max(referenceSystems, refs.count)
-            referenceWords += refs.reduce(0) { $0 + $1.count }
+        for (i, hypothesis) in hypotheses.enumerated() {
             let hyp = NGramCounts(hypothesis, maxOrder: Self.maxOrder)
-            let maxRef = BLEU.maximumReferenceCounts(refs, maxOrder: Self.maxOrder)
             for n in 0..<Self.maxOrder {
                 totals[n] += NGramCounts.total(length: hypothesis.count, order: n + 1)
                 for (gram, count) in hyp.counts[n] {
-                    if let refCount = maxRef[n][gram] {
-                        matchedInfo[n] += (info[gram] ?? 0) * Double(min(count, refCount))
+                    if let refCount = references.ceilings[i][n][gram] {
+                        matchedInfo[n] += (references.information[gram] ?? 0) * Double(min(count, refCount))
                     }
                 }
             }
         }
         informationPerOrder = (0..<Self.maxOrder).map { matchedInfo[$0] / Double(max(1, totals[$0])) }
-        if referenceWords == 0 {
+        if references.words == 0 {
             lengthPenalty = 1  // nothing can match; the script would divide by zero here
         } else {
-            let meanReferenceLength = Double(referenceWords) / Double(referenceSystems)
+            let meanReferenceLength = Double(references.words) / Double(references.systems)
             lengthPenalty = Self.lengthPenalty(ratio: Double(totals[0]) / meanReferenceLength)
         }
         score = informationPerOrder.reduce(0, +) * lengthPenalty

@@ -14,9 +14,8 @@
 /// 7. `-` is split after a digit (`([0-9])(-)` → `$1 $2 `);
 /// 8. the text is split on whitespace.
 ///
-/// So `£20-25.` gives `£20 - 25 .` (the `£` is not ASCII, so it stays on the number),
-/// `1,000.50` stays one token, `family-friendly` stays one token, `it's` stays one token, and
-/// `children's` becomes `children's`.
+/// So `£20-25.` gives `£20 - 25 .` (the `£` is not ASCII, so it stays on the number), while
+/// `1,000.50`, `family-friendly`, `it's` and `children's` stay single tokens.
 public enum MTEvalTokenizer {
     /// The tokens of `text` after mteval-v13a's normalisation (lower-cased ASCII).
     public static func tokenize(_ text: String) -> [String] {

@@ -16,8 +16,9 @@ import Foundation
 /// `N_refs` is the number of reference "systems": the largest number of references any one
 /// instance has. (The challenge's wrapper pads instances with fewer references with empty
 /// ones, so `R / N_refs` is smaller than the mean reference length whenever instances have
-/// different numbers of references, and BP is then 1 for any sensible output.) β makes BP = 0.5
-/// at a length ratio of 2/3.
+/// different numbers of references: on the E2E test set R = 124,367 words and N_refs = 45, so
+/// R/N_refs = 2,764 words while reference-length outputs total about 16,700 words, and BP is 1
+/// unless the outputs are six times too short.) β makes BP = 0.5 at a length ratio of 2/3.
 ///
 /// One quirk of the script is kept: it tests the (n−1)-gram prefix with Perl's truthiness, so
 /// a bigram whose first token is the string `0` takes its information from `W` as if it were a

@@ -13,6 +13,15 @@
 /// and the two back ends lower-case and tokenise it their own ways (mteval: ASCII letters only;
 /// COCO: every letter, and punctuation tokens are dropped).
 ///
+/// BLEU and NIST follow the Perl script, the scorer's default. Its `-p` option (which the LoRA
+/// code that NOLA builds on passes) computes them with a Python port, `pymteval`, instead; that
+/// gives the same numbers for ordinary outputs, and differs only when some n-gram order has no
+/// match in the whole corpus (the port does not smooth, so BLEU ≈ 0), when a hypothesis is
+/// shorter than the n-gram order (the port counts `L − n + 1` n-grams even when negative), for
+/// non-ASCII capitals (the port lower-cases them), and in NIST's length penalty, which the port
+/// takes against the mean reference length of each instance (1 for any output of sensible length
+/// in both).
+///
 /// METEOR is left out on purpose: it aligns words through exact matches, Porter stems, WordNet
 /// synonym sets and a 60 MB table of English paraphrases, with weights tuned for those modules;
 /// without that data it would be a different metric under the same name. See ``meteorNote``.

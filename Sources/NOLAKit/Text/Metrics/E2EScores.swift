@@ -19,8 +19,8 @@
 /// match in the whole corpus (the port does not smooth, so BLEU ≈ 0), when a hypothesis is
 /// shorter than the n-gram order (the port counts `L − n + 1` n-grams even when negative), for
 /// non-ASCII capitals (the port lower-cases them), and in NIST's length penalty, which the port
-/// takes against the mean reference length of each instance (1 for any output of sensible length
-/// in both).
+/// takes against the sum of each instance's mean reference length: outputs 5 % shorter than the
+/// references lose 1.1 % of their NIST there (exp(−β ln² 0.95) = 0.989), none here (see ``NIST``).
 ///
 /// METEOR is left out on purpose: it aligns words through exact matches, Porter stems, WordNet
 /// synonym sets and a 60 MB table of English paraphrases, with weights tuned for those modules;

@@ -18,6 +18,7 @@ let package = Package(
     products: [
         .library(name: "NOLAKit", targets: ["NOLAKit"]),
         .library(name: "LessonKit", targets: ["LessonKit"]),
+        .executable(name: "e2e-score", targets: ["E2EScore"]),
     ] + lessons.map { Product.executable(name: $0, targets: [$0]) },
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -56,6 +57,14 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: optimizedInDebug
+        ),
+        // `swift run e2e-score HYPS REFS`: the E2E NLG Challenge's metrics for any system's outputs.
+        .executableTarget(
+            name: "E2EScore",
+            dependencies: [
+                "NOLAKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
         ),
         .testTarget(name: "NOLAKitTests", dependencies: ["NOLAKit"]),
         .testTarget(name: "LessonKitTests", dependencies: ["LessonKit"]),

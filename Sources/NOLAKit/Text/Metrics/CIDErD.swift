@@ -82,8 +82,8 @@ public struct CIDErD: Sendable {
                 let penalty = exp(-(delta * delta) / (2 * Self.sigma * Self.sigma))
                 for n in 0..<Self.maxOrder {
                     var dot = 0.0
-                    for (gram, weight) in h.weights[n] {
-                        if let refWeight = r.weights[n][gram] { dot += min(weight, refWeight) * refWeight }
+                    for gram in h.grams[n] {
+                        if let refWeight = r.weights[n][gram] { dot += min(h.weights[n][gram]!, refWeight) * refWeight }
                     }
                     if h.norms[n] != 0 && r.norms[n] != 0 { dot /= h.norms[n] * r.norms[n] }
                     sum[n] += dot * penalty
@@ -99,14 +99,17 @@ public struct CIDErD: Sendable {
         var weights: [[String: Double]]
         var norms: [Double]
         var bigramCount: Int
+        /// The n-grams of each order in order of first occurrence (see `NGramCounts.grams`).
+        var grams: [[String]]
 
         init(counts: NGramCounts, logN: Double, documentFrequency: [String: Int]) {
             weights = Array(repeating: [:], count: counts.counts.count)
             norms = Array(repeating: 0, count: counts.counts.count)
             bigramCount = 0
-            for (n, order) in counts.counts.enumerated() {
+            grams = counts.grams
+            for n in counts.counts.indices {
                 var squares = 0.0
-                for (gram, count) in order {
+                for (gram, count) in counts.ordered(n + 1) {
                     let idf = logN - log(Double(max(1, documentFrequency[gram] ?? 0)))
                     let w = Double(count) * idf
                     weights[n][gram] = w

@@ -163,59 +163,13 @@ public enum E2EScorerInput {
         return pairs
     }
 
-    /// RFC 4180 records: fields separated by `,`, records by line breaks; a field in double quotes
-    /// may contain `,`, line breaks and `""` (one quote). Each record remembers the line it starts on.
+    /// The records of a CSV file (`CSVReader`, RFC 4180), each with the line it starts on.
     static func csvRecords(_ text: String, path: String) throws -> [(line: Int, fields: [String])] {
-        var records: [(line: Int, fields: [String])] = []
-        var fields: [String] = []
-        var field = String.UnicodeScalarView()
-        var line = 1, recordLine = 1
-        var chars = Array(text.unicodeScalars)[...]
-        var atFieldStart = true
-
-        func endField() { fields.append(String(field)); field = String.UnicodeScalarView(); atFieldStart = true }
-        func endRecord() { endField(); records.append((recordLine, fields)); fields = [] }
-
-        while let c = chars.popFirst() {
-            if atFieldStart && c == "\"" {
-                // A quoted field: up to the closing quote; "" is a quote. Spaces before it go.
-                field = String.UnicodeScalarView()
-                let openedOn = line
-                var closed = false
-                while let q = chars.popFirst() {
-                    if q == "\"" {
-                        if chars.first == "\"" { chars.removeFirst(); field.append("\"") } else { closed = true; break }
-                    } else {
-                        if q == "\n" { line += 1 }
-                        field.append(q)
-                    }
-                }
-                guard closed else {
-                    throw DataFileError(path: path, problem: "line \(openedOn): a quoted field is never closed",
-                                        fix: "close it with \", and write a quote inside a field as \"\"")
-                }
-                let trailing = chars.prefix { $0 == " " || $0 == "\t" }
-                chars.removeFirst(trailing.count)
-                guard chars.isEmpty || chars.first == "," || chars.first == "\n" else {
-                    throw DataFileError(path: path, problem: "line \(line): text after a closing quote",
-                                        fix: "write a quote inside a quoted field as \"\"")
-                }
-                atFieldStart = false
-                continue
-            }
-            switch c {
-            case ",":
-                endField()
-            case "\n":
-                endRecord()
-                line += 1
-                recordLine = line
-            default:
-                field.append(c)
-                if !(c == " " || c == "\t") { atFieldStart = false }
-            }
+        do {
+            return try CSVReader.records(Array(text.utf8)).map { ($0.line, $0.fields) }
+        } catch let problem as CSVReader.Problem {
+            throw DataFileError(path: path, problem: "line \(problem.line): \(problem.message)",
+                                fix: "write RFC 4180 CSV: quote fields that contain commas, and write a quote inside a quoted field as \"\"")
         }
-        if !field.isEmpty || !fields.isEmpty || !atFieldStart { endRecord() }
-        return records
     }
 }

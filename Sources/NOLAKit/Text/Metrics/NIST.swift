@@ -70,7 +70,7 @@ public struct NIST: Sendable {
             let hyp = NGramCounts(hypothesis, maxOrder: Self.maxOrder)
             for n in 0..<Self.maxOrder {
                 totals[n] += NGramCounts.total(length: hypothesis.count, order: n + 1)
-                for (gram, count) in hyp.counts[n] {
+                for (gram, count) in hyp.ordered(n + 1) {
                     if let refCount = references.ceilings[i][n][gram] {
                         matchedInfo[n] += (references.information[gram] ?? 0) * Double(min(count, refCount))
                     }

@@ -5,7 +5,9 @@ import Foundation
 /// A NOLA file holds one root seed and, per layer, the coefficients `α: (k)` and `β: (l)`; every
 /// basis matrix and `A₀` is regenerated from the seed by the rule of `BasisSeeds` and the stream
 /// layout of `RandomStream`. A LoRA file holds `A` and `B` themselves; a PRANC file the seed and
-/// `α: (n)` per layer. `Sources/Python/nola_adapter.py` reads these files without Swift.
+/// `α: (n)` per layer. `Sources/Python/nola_adapter.py` reads these files without Swift. The
+/// complete specification, written for someone reimplementing a reader (every constant, the order
+/// of the random draws, the tolerance to meet), is `NOLAKit.docc/AdapterFileFormat.md`.
 ///
 /// The `__metadata__` map (all values are strings, as safetensors requires):
 ///
@@ -13,13 +15,15 @@ import Foundation
 ///     format_version  "1"
 ///     method          "lora" | "nola" | "pranc"
 ///     generator       "philox4x32-10"
-///     seed_rule       "splitmix64(root ^ fnv1a64(name)); streams 1 A0, 2 A_i, 3 B_j, 4 W_i"
-///     root_seed       decimal UInt64
+///     seed_rule       "splitmix64(root ^ fnv1a64(name)); NOLA basis name basis:<out>x<in>;
+///                      streams 1 A0, 2 A_i, 3 B_j, 4 W_i"   (one line: `AdapterFile.seedRule`)
+///     root_seed       decimal UInt64, 0 … 18446744073709551615
 ///     layers          JSON array of {"name": "fc1", "outputs": 256, "inputs": 784}, in model order:
 ///                     the adapter sites (`AdapterSite`), a whole layer or a part of one such as a
 ///                     GPT's query `h.0.attn.c_attn.q`; outputs × inputs is the shape of its ΔW
 ///     rank, c         LoRA and NOLA (scale = c / rank)
-///     k, l, basis     NOLA; basis "per-layer" or "shared" (which seeds the basis; see BasisSeeds)
+///     k, l            NOLA (how the basis is held in memory is not stored: every mode holds the
+///                     same basis, seeded by the layer's shape; see BasisSeeds)
 ///     n, s            PRANC (ΔW = s Σ α_i W_i)
 ///     precision       "f32" | "f16" | "q2" … "q16"  (how the stored tensors were written)
 ///
@@ -213,13 +217,23 @@ public enum AdapterFile {
         guard let array = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [Any], !array.isEmpty else {
             throw bad
         }
-        return try array.map { entry in
-            guard let object = entry as? [String: Any], let name = object["name"] as? String,
-                  let outputs = (object["outputs"] as? NSNumber)?.intValue,
-                  let inputs = (object["inputs"] as? NSNumber)?.intValue, outputs > 0, inputs > 0
-            else { throw bad }
-            return (name, outputs, inputs)
+        // A size is a whole number in 1 ..< 2³¹ (a JSON number may be 1e30 or 2.5).
+        func size(_ value: Any?) -> Int? {
+            guard let number = value as? NSNumber else { return nil }
+            let d = number.doubleValue
+            guard d == d.rounded(), d >= 1, d < 0x1p31 else { return nil }
+            return Int(d)
         }
+        let layers = try array.map { entry in
+            guard let object = entry as? [String: Any], let name = object["name"] as? String,
+                  let outputs = size(object["outputs"]), let inputs = size(object["inputs"])
+            else { throw bad }
+            return (name: name, outputs: outputs, inputs: inputs)
+        }
+        guard Set(layers.map(\.name)).count == layers.count else {
+            throw SafeTensorsError(source, "metadata 'layers' names a layer twice")
+        }
+        return layers
     }
 
     /// Loads the adapter file at `url` into `model`: freezes the model, attaches the stored

@@ -155,14 +155,14 @@ public final class Lesson {
     /// the lesson (a rejected cache, gnuplot trouble).
     public func warn(_ message: String) {
         fflush(nil)  // the narration so far first: keeps the order in a shared log
-        FileHandle.standardError.write(Data("warning: \(message)\n".utf8))
+        FileHandle.standardError.write(Data("warning: \(OneLine.escaped(message))\n".utf8))
     }
 
     /// Prints `error: <message>` on stderr and exits with status 1. For bad input that the user
     /// can fix; the message names the culprit and the fix.
     public static func fail(_ message: String) -> Never {
         fflush(nil)
-        FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+        FileHandle.standardError.write(Data("error: \(OneLine.escaped(message))\n".utf8))
         exit(1)
     }
 

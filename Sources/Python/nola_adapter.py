@@ -348,7 +348,7 @@ def main(argv):
         meta, tensors = read_adapter(args.adapter)
         deltas = delta_weights(meta, tensors)
     except AdapterError as e:
-        print(f"error: {e}", file=sys.stderr)
+        print(f"error: {one_line(e)}", file=sys.stderr)
         return 1
     except Exception as e:  # a check this reader lacks: still one line, never a traceback
         print(f"error: {args.adapter}: cannot be used ({type(e).__name__}: {one_line(e)})", file=sys.stderr)

@@ -269,6 +269,16 @@ public enum AdapterFile {
                     + "load the file into a model without one")
             }
         }
+        // What the adapters would hold must fit in memory: a damaged rank (a file stores no
+        // tensor of NOLA's rank) would otherwise ask for petabytes, or overflow, when attached.
+        for entry in description.layers {
+            let floats = heldFloats(description.method, outputs: entry.outputs, inputs: entry.inputs, onTheFly: onTheFly)
+            guard let floats, floats <= maxHeldFloats else {
+                throw SafeTensorsError(source, "the \(description.method.name) adapter of layer '\(entry.name)' "
+                    + "(\(entry.outputs)×\(entry.inputs)) would hold \(floats.map { "\($0)" } ?? "more than Int.max") floats, "
+                    + "more than the \(maxHeldFloats) this reader allows; the file is damaged (check rank, k, l, n)")
+            }
+        }
         // Every tensor must be there with its shape, and nothing else.
         var expected: [String: [Int]] = [:]
         for entry in description.layers {
@@ -349,6 +359,43 @@ public enum AdapterFile {
             }
         }
         return values
+    }
+
+    /// The most floats one site's adapter may hold when loaded (2³⁰, 4 GiB): far above any
+    /// adapter of the paper, far below what a damaged rank or count would ask for.
+    public static let maxHeldFloats = 1 << 30
+
+    /// Floats `method` holds on a site `(outputs, inputs)` once attached — its factors or A₀, and
+    /// its materialized random basis unless `onTheFly` — or nil when the count overflows `Int`.
+    static func heldFloats(_ method: AdapterMethod, outputs m: Int, inputs n: Int, onTheFly: Bool) -> Int? {
+        func product(_ factors: Int...) -> Int? {
+            var p = 1
+            for f in factors {
+                let (q, overflow) = p.multipliedReportingOverflow(by: f)
+                guard !overflow else { return nil }
+                p = q
+            }
+            return p
+        }
+        func sum(_ terms: Int?...) -> Int? {
+            var s = 0
+            for t in terms {
+                guard let t else { return nil }
+                let (q, overflow) = s.addingReportingOverflow(t)
+                guard !overflow else { return nil }
+                s = q
+            }
+            return s
+        }
+        switch method {
+        case .lora(let r, _):
+            return sum(product(r, n), product(m, r))
+        case .nola(let r, let k, let l, _, let basis):
+            let held = !onTheFly && basis != .onTheFly
+            return sum(product(r, n), product(m, r), held ? product(k, r, n) : 0, held ? product(l, m, r) : 0)
+        case .pranc(let count, _, let fly):
+            return sum(product(m, n), onTheFly || fly ? 0 : product(count, m, n))
+        }
     }
 
     /// `a, b, c` for a few names; the first eight and a count for many (a GPT has dozens of sites).

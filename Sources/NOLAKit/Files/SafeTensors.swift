@@ -281,7 +281,8 @@ public struct SafeTensorsError: Error, CustomStringConvertible, Equatable {
         self.problem = problem
     }
 
-    public var description: String { "\(file): \(problem)" }
+    /// One line, whatever the file's names hold (control characters are escaped).
+    public var description: String { OneLine.escaped("\(file): \(problem)") }
 }
 
 /// A JSON string literal.

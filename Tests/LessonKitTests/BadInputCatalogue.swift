@@ -27,7 +27,9 @@ import Testing
 ///   checkpoint command); it counts as exit 1 when it throws.
 ///
 /// `NOLA_CATALOGUE_REPORT=<file> swift test --filter BadInputCatalogue` also writes a Markdown
-/// table of every row with the exact lines and exit codes it got.
+/// table of every row with the exact lines and exit codes it got; `NOLA_LESSONS_BUILD=<folder>`
+/// and `NOLA_PYTHON_READER=<file>` run the rows against other lesson executables and another
+/// reader (a release build, an older commit).
 struct BadInput: Sendable, CustomTestStringConvertible {
     /// Short, unique, stable: "data-idx-overflow".
     var id: String

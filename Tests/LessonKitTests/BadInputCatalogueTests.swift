@@ -113,9 +113,14 @@ enum ProgramRun {
         var stderr: String
     }
 
-    /// Where `swift build` put the lessons: the folder of this test bundle.
-    static let buildFolder: URL = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-        .deletingLastPathComponent()
+    /// Where `swift build` put the lessons: the folder of this test bundle, or
+    /// `$NOLA_LESSONS_BUILD` (to try the catalogue on a release build or an older commit's).
+    static let buildFolder: URL = {
+        if let folder = ProcessInfo.processInfo.environment["NOLA_LESSONS_BUILD"], !folder.isEmpty {
+            return URL(fileURLWithPath: folder)
+        }
+        return URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+    }()
 
     /// The package root, three levels above this file.
     static let packageRoot: URL = {
@@ -124,7 +129,9 @@ enum ProgramRun {
         return url
     }()
 
-    static let pythonReader = packageRoot.appendingPathComponent("Sources/Python/nola_adapter.py").path
+    /// The Python reader, or `$NOLA_PYTHON_READER`.
+    static let pythonReader = ProcessInfo.processInfo.environment["NOLA_PYTHON_READER"]
+        ?? packageRoot.appendingPathComponent("Sources/Python/nola_adapter.py").path
 
     static func run(
         _ executable: URL, _ arguments: [String], in folder: URL, environment: [String: String] = [:],

@@ -35,6 +35,18 @@ struct LessonFirstContactTests {
         #expect(!result.stdout.contains("common") && !result.stdout.contains("USAGE: options"))
     }
 
+    @Test("the README's gallery shows the lesson, and Lessons/gallery.sh makes its image", arguments: lessons)
+    func gallery(lesson: String) throws {
+        let root = ProgramRun.packageRoot
+        let image = "plots/gallery/\(lesson).png"
+        #expect(FileManager.default.fileExists(atPath: root.appendingPathComponent(image).path),
+                "\(image) is missing: run Lessons/gallery.sh \(lesson) and commit it")
+        let readme = try String(contentsOf: root.appendingPathComponent("README.md"), encoding: .utf8)
+        #expect(readme.contains("(\(image))"), "README.md's gallery has no cell for \(lesson)")
+        let script = try String(contentsOf: root.appendingPathComponent("Lessons/gallery.sh"), encoding: .utf8)
+        #expect(script.contains("    \(lesson):"), "Lessons/gallery.sh does not list \(lesson)'s figure")
+    }
+
     @Test("argument errors: one line naming the lesson, exit 64", arguments: lessons)
     func usageErrors(lesson: String) throws {
         for arguments in [["--frobnicate"], ["--seed", "-1"], ["--quick", "--full"]] {

@@ -235,8 +235,12 @@ def stored_layout(meta):
             name = f"{layer['name']}.{kind}"
             count = expected_count(meta, name)
             if precision in ("f32", "f16"):
-                shape = {"lora_A": (int(meta["rank"]), layer["inputs"]),
-                         "lora_B": (layer["outputs"], int(meta["rank"]))}.get(kind, (count,))
+                if kind == "lora_A":
+                    shape = (int(meta["rank"]), layer["inputs"])
+                elif kind == "lora_B":
+                    shape = (layer["outputs"], int(meta["rank"]))
+                else:
+                    shape = (count,)
                 layout[name] = (np.float32 if precision == "f32" else np.float16, shape)
             else:  # q<bits>: packed codes and one F32 scale (AdapterFile.swift)
                 bits = int(precision[1:])

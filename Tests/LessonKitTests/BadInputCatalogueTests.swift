@@ -161,7 +161,7 @@ enum ProgramRun {
         process.terminationHandler = { _ in finished.signal() }
         try process.run()
         if finished.wait(timeout: .now() + 120) == .timedOut {
-            process.terminate()
+            kill(process.processIdentifier, SIGKILL)
             Issue.record("\(executable.lastPathComponent) \(arguments) did not finish within 120 s")
             return Result(status: -1, stdout: "", stderr: "")
         }

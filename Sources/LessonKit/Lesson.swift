@@ -5,9 +5,9 @@ import NOLAKit
 /// and ends with the "paper vs ours" table and the list of figures.
 ///
 /// ```swift
-/// let options = CommonOptions.parseOrExit()
+/// let options = Options.parseLessonOptions()   // the lesson's options: see LessonArguments.swift
 /// let lesson = Lesson(number: 1, title: "Random numbers you can regenerate",
-///                     follows: "Section 2 (the seed)", options: options)
+///                     follows: "Section 2 (the seed)", options: options.common)
 /// lesson.cell(1, "Why a seed")           // matches `// MARK: - 1. Why a seed`
 /// lesson.say("NOLA stores one number instead of its basis ...")
 /// ```

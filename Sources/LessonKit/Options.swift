@@ -1,8 +1,9 @@
 import ArgumentParser
 import Foundation
 
-/// The options every lesson takes. A lesson with options of its own declares a
-/// `ParsableArguments` struct holding `@OptionGroup var common: CommonOptions` beside them.
+/// The options every lesson takes. Each lesson declares a `ParsableCommand` named after itself
+/// holding `@OptionGroup var common: CommonOptions` (and its own options beside it) and parses it
+/// with `parseLessonOptions()`: see `LessonArguments.swift`.
 ///
 /// ```
 /// --seed N      root seed of every random stream in the run (default 1)

@@ -67,7 +67,8 @@ let package = Package(
             ]
         ),
         .testTarget(name: "NOLAKitTests", dependencies: ["NOLAKit"]),
-        .testTarget(name: "LessonKitTests", dependencies: ["LessonKit"]),
+        // Also runs the built lessons and the Python reader against a catalogue of bad inputs.
+        .testTarget(name: "LessonKitTests", dependencies: ["LessonKit", "NOLAKit"]),
     ] + lessons.map {
         Target.executableTarget(name: $0, dependencies: ["NOLAKit", "LessonKit"], path: "Lessons/\($0)")
     }

@@ -20,14 +20,20 @@
 //   swift run -c release lesson01  the speed table as a release build measures it
 // Figures: plots/lesson01/normal_histogram.png, plots/lesson01/throughput.png
 
+import ArgumentParser
 import Foundation
 import LessonKit
 import NOLAKit
 
-let options = CommonOptions.parseOrExit()
+struct Options: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lesson01", abstract: "Lesson 01 — Random numbers you can regenerate: Philox, random access, Box–Muller (paper §3).")
+    @OptionGroup var common: CommonOptions
+}
+let options = Options.parseLessonOptions()
 let lesson = Lesson(
     number: 1, title: "Random numbers you can regenerate",
-    follows: "paper Section 3 (store the seed) and its Memory Efficiency paragraph", options: options)
+    follows: "paper Section 3 (store the seed) and its Memory Efficiency paragraph", options: options.common)
 
 // MARK: - 1. Why NOLA stores a seed, not its basis
 

@@ -16,12 +16,18 @@
 //      swift run lesson02 --full     (n up to 2048)
 
 import COpenBLAS
+import ArgumentParser
 import Foundation
 import LessonKit
 import NOLAKit
 
-let options = CommonOptions.parseOrExit()
-let lesson = Lesson(number: 2, title: "Matrix multiply", follows: "every figure (all methods are matrix products)", options: options)
+struct Options: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lesson02", abstract: "Lesson 02 — Matrix multiply: naive, blocked and OpenBLAS (why every lesson calls BLAS).")
+    @OptionGroup var common: CommonOptions
+}
+let options = Options.parseLessonOptions()
+let lesson = Lesson(number: 2, title: "Matrix multiply", follows: "every figure (all methods are matrix products)", options: options.common)
 let scale = lesson.scale
 
 // MARK: - 1. Three ways to multiply

@@ -34,13 +34,7 @@ struct Options: ParsableCommand {
     @OptionGroup var data: DataOptions
 }
 
-let options: Options
-do {
-    options = try Options.parse()
-} catch {
-    if Options.exitCode(for: error) == .success { Options.exit(withError: error) }  // --help
-    Lesson.fail(Options.message(for: error))
-}
+let options = Options.parseLessonOptions()
 // The digits are loaded before anything is printed, so a missing MNIST is one line of error.
 let source = options.data.source
 let trainCount = options.common.scale.pick(quick: 3_000, standard: 12_000, full: 60_000)

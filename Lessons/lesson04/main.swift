@@ -20,11 +20,13 @@ import Foundation
 import LessonKit
 import NOLAKit
 
-struct Options: ParsableArguments {
+struct Options: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lesson04", abstract: "Lesson 04 — LoRA: a weight change of low rank, and its rank-one floor (paper §2, Table 1).")
     @OptionGroup var common: CommonOptions
     @OptionGroup var data: DataOptions
 }
-let options = Options.parseOrExit()
+let options = Options.parseLessonOptions()
 let lesson = Lesson(number: 4, title: "LoRA", follows: "§2 LoRA, Table 1 (LoRA rank 4 and 1)", options: options.common)
 let scale = lesson.scale
 
@@ -40,6 +42,7 @@ do {
 } catch {
     Lesson.fail("\(error)")
 }
+if let notice = task.cacheNotice { lesson.warn(notice) }
 let base = task.makeBase()
 let baseOnUpright = evaluate(base, on: task.baseValidation).accuracy
 let baseOnShifted = evaluate(base, on: task.validation).accuracy

@@ -21,11 +21,13 @@ import Foundation
 import LessonKit
 import NOLAKit
 
-struct Options: ParsableArguments {
+struct Options: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lesson05", abstract: "Lesson 05 — PRANC: a network as a mixture of random networks (paper §2, PRANC).")
     @OptionGroup var common: CommonOptions
     @OptionGroup var data: DataOptions
 }
-let options = Options.parseOrExit()
+let options = Options.parseLessonOptions()
 let lesson = Lesson(number: 5, title: "PRANC: a network as a mixture of random networks",
                     follows: "§2 (NOLA vs PRANC) and PRANC (ICCV 2023)", options: options.common)
 let scale = lesson.scale

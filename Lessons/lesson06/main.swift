@@ -20,11 +20,13 @@ import Foundation
 import LessonKit
 import NOLAKit
 
-struct Options: ParsableArguments {
+struct Options: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lesson06", abstract: "Lesson 06 — NOLA: below LoRA's rank-one floor (paper Eq. 1, Fig. 1, Tables 1–2).")
     @OptionGroup var common: CommonOptions
     @OptionGroup var data: DataOptions
 }
-let options = Options.parseOrExit()
+let options = Options.parseLessonOptions()
 let lesson = Lesson(number: 6, title: "NOLA: below LoRA's rank-one floor",
                     follows: "§2 Eq. 1, Fig. 1, Tables 1 and 2", options: options.common)
 let scale = lesson.scale
@@ -40,6 +42,7 @@ do {
 } catch {
     Lesson.fail("\(error)")
 }
+if let notice = task.cacheNotice { lesson.warn(notice) }
 let baseAccuracy = evaluate(task.makeBase(), on: task.validation).accuracy
 lesson.say("""
     Base MLP pretrained on upright digits (\(task.baseOrigin)); \
@@ -198,7 +201,7 @@ do {
     lesson.facts([("command", "python3 Sources/Python/nola_adapter.py \(nolaURL.relativeDisplayPath) "
                      + "--compare \(deltaURL.relativeDisplayPath)")])
 } catch {
-    Lesson.fail("cannot write the adapter files into \(lesson.plotsFolder.path): \(error)")
+    Lesson.fail("\(error)")  // names the file and the system's reason
 }
 
 // MARK: - 6. How the learning rate was chosen

@@ -12,13 +12,19 @@
 //      swift run lesson07 --quick    (d = 8, 16)
 //      swift run lesson07 --full     (adds d = 64: slow, a 4096 × 4096 eigenproblem per point)
 
+import ArgumentParser
 import Foundation
 import LessonKit
 import NOLAKit
 
-let options = CommonOptions.parseOrExit()
+struct Options: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lesson07", abstract: "Lesson 07 — How much of the weight space can you reach? Subspace coverage (paper A.1, Fig. 2).")
+    @OptionGroup var common: CommonOptions
+}
+let options = Options.parseLessonOptions()
 let lesson = Lesson(number: 7, title: "How much of the weight space can you reach?",
-                    follows: "appendix A.1, Fig. 2", options: options)
+                    follows: "appendix A.1, Fig. 2", options: options.common)
 let dims = lesson.scale.pick(quick: [8, 16], standard: [8, 16, 32], full: [8, 16, 32, 64])
 
 // MARK: - 1. The experiment

@@ -20,11 +20,13 @@ import Foundation
 import LessonKit
 import NOLAKit
 
-struct Options: ParsableArguments {
+struct Options: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lesson08", abstract: "Lesson 08 — Training from scratch: PRANC against NOLA (paper appendix A.2).")
     @OptionGroup var common: CommonOptions
     @OptionGroup var data: DataOptions
 }
-let options = Options.parseOrExit()
+let options = Options.parseLessonOptions()
 let lesson = Lesson(number: 8, title: "Training from scratch: PRANC against NOLA",
                     follows: "appendix A.2 (MNIST MLP)", options: options.common)
 let scale = lesson.scale

@@ -20,11 +20,13 @@ import Foundation
 import LessonKit
 import NOLAKit
 
-struct Options: ParsableArguments {
+struct Options: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lesson09", abstract: "Lesson 09 — Rank is free in NOLA: rank and budget as separate knobs (paper Table 3).")
     @OptionGroup var common: CommonOptions
     @OptionGroup var data: DataOptions
 }
-let options = Options.parseOrExit()
+let options = Options.parseLessonOptions()
 let lesson = Lesson(number: 9, title: "Rank is free in NOLA", follows: "Table 3 (effect of rank)", options: options.common)
 let scale = lesson.scale
 let epochs = scale.pick(quick: 2, standard: 10, full: 20)
@@ -42,6 +44,7 @@ do {
 } catch {
     Lesson.fail("\(error)")
 }
+if let notice = task.cacheNotice { lesson.warn(notice) }
 lesson.say("""
     Base: \(task.baseOrigin). Every setting below is adapted \(seeds.count) times (seeds \
     \(seeds.map(String.init).joined(separator: ", "))), \(epochs) epochs of \(task.train.count) shifted digits, \

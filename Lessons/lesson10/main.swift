@@ -23,7 +23,9 @@ import Foundation
 import LessonKit
 import NOLAKit
 
-struct Options: ParsableArguments {
+struct Options: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lesson10", abstract: "Lesson 10 — How few bits does a coefficient need? PTQ and QAT (paper §3.2, Table 4).")
     @OptionGroup var common: CommonOptions
     @OptionGroup var data: DataOptions
     @Option(name: .customLong("group-size"), help: "Coefficients per scale in the per-group rule.")
@@ -33,7 +35,7 @@ struct Options: ParsableArguments {
         guard groupSize > 0 else { throw ValidationError("--group-size must be a positive integer, e.g. --group-size 32.") }
     }
 }
-let options = Options.parseOrExit()
+let options = Options.parseLessonOptions()
 let lesson = Lesson(number: 10, title: "How few bits does a coefficient need?",
                     follows: "§3.2, Table 4 (PTQ and QAT)", options: options.common)
 let scale = lesson.scale
@@ -57,6 +59,7 @@ do {
 } catch {
     Lesson.fail("\(error)")
 }
+if let notice = task.cacheNotice { lesson.warn(notice) }
 let methods: [(name: String, method: AdapterMethod, color: Color)] = [
     ("LoRA r=1", .lora(rank: 1, c: 1), .lora),
     ("NOLA k=l=256", .nola(rank: 4, k: 256, l: 256, c: 1, basis: .perLayer), .nola),

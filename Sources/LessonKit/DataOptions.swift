@@ -4,7 +4,8 @@ import NOLAKit
 /// `--data synthetic|mnist` for the lessons that train on digits (see data/README.md).
 ///
 /// ```
-/// struct Options: ParsableArguments {
+/// struct Options: ParsableCommand {
+///     static let configuration = CommandConfiguration(commandName: "lesson04", abstract: "…")
 ///     @OptionGroup var common: CommonOptions
 ///     @OptionGroup var data: DataOptions
 /// }

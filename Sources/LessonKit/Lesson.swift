@@ -1,12 +1,13 @@
 import Foundation
+import NOLAKit
 
 /// One running lesson: prints its header, cells, prose and tables to stdout, writes its figures,
 /// and ends with the "paper vs ours" table and the list of figures.
 ///
 /// ```swift
-/// let options = CommonOptions.parseOrExit()
+/// let options = Options.parseLessonOptions()   // the lesson's options: see LessonArguments.swift
 /// let lesson = Lesson(number: 1, title: "Random numbers you can regenerate",
-///                     follows: "Section 2 (the seed)", options: options)
+///                     follows: "Section 2 (the seed)", options: options.common)
 /// lesson.cell(1, "Why a seed")           // matches `// MARK: - 1. Why a seed`
 /// lesson.say("NOLA stores one number instead of its basis ...")
 /// ```
@@ -27,7 +28,7 @@ public final class Lesson {
     public var seed: UInt64 { options.seed }
 
     private let started = ContinuousClock.now
-    private var figuresWritten: [String] = []
+    private var figuresWritten: [(name: String, rendered: Bool)] = []
     private var renderer: GnuplotRenderer
 
     /// Starts a lesson: checks that the plots folder is writable (or exits with one line saying
@@ -93,26 +94,36 @@ public final class Lesson {
     // MARK: Figures
 
     /// Writes `figure` as `<plots>/lessonNN/<name>.gp` and `.dat`, and renders `.png` and `.svg`
-    /// when gnuplot is installed. A failure to write is fatal to the lesson (one line, exit 1);
-    /// a failure of gnuplot itself is reported and the lesson goes on.
+    /// when gnuplot is installed. A failure to write is fatal to the lesson (one line, exit 1).
+    /// gnuplot's own troubles are one warning line each and the lesson goes on: gnuplot missing
+    /// (said once), failing on a figure, or hanging — stopped after its time limit (20 s, or
+    /// `NOLA_GNUPLOT_TIMEOUT` seconds), after which the run renders no more figures. The closing
+    /// list names only the files that exist.
     public func save(_ figure: Figure) {
+        let files: GnuplotScript.Files
         do {
-            let files = try GnuplotScript(figure: figure, lessonName: name).write(to: plotsFolder)
-            figuresWritten.append(figure.name)
-            switch renderer.render(script: files.script) {
-            case .rendered: break
-            case .gnuplotMissing:
-                if renderer.warnedMissing == false {
-                    renderer.warnedMissing = true
-                    print(
-                        "  (gnuplot is not installed: wrote .gp and .dat only; install gnuplot-nox "
-                            + "and run `gnuplot \(files.script.relativeDisplayPath)` to render.)")
-                }
-            case .failed(let message):
-                print("  warning: gnuplot could not render \(files.script.relativeDisplayPath): \(message)")
-            }
+            files = try GnuplotScript(figure: figure, lessonName: name).write(to: plotsFolder)
         } catch {
-            Lesson.fail("cannot write figure '\(figure.name)' into \(plotsFolder.path): \(error)")
+            Lesson.fail("\(error); free that path or pass --plots with another folder.")
+        }
+        let script = files.script.relativeDisplayPath
+        let outcome: GnuplotRenderer.Outcome = renderer.gaveUp ? .failed("skipped") : renderer.render(script: files.script)
+        figuresWritten.append((figure.name, outcome == .rendered))
+        switch outcome {
+        case .rendered:
+            break
+        case .gnuplotMissing:
+            if renderer.warnedMissing == false {
+                renderer.warnedMissing = true
+                warn("gnuplot is not installed: the figures are written as .gp and .dat only; install gnuplot-nox "
+                    + "and run `gnuplot \(script)` to render one.")
+            }
+        case .failed(let message):
+            if !renderer.gaveUp { warn("gnuplot could not render \(script): \(message)") }
+        case .timedOut(let seconds):
+            renderer.gaveUp = true
+            warn("gnuplot did not finish \(script) within \(Format.significant(seconds, 2)) s and was stopped; "
+                + "the lesson goes on without rendering (run `gnuplot \(script)` later; the .gp and .dat files are written).")
         }
     }
 
@@ -129,33 +140,60 @@ public final class Lesson {
         if !figuresWritten.isEmpty {
             print()
             print("Figures (re-render one with `gnuplot <file>.gp`):")
-            for name in figuresWritten {
+            for (name, rendered) in figuresWritten {
                 let stem = plotsFolder.appendingPathComponent(name).relativeDisplayPath
-                print("  \(stem).{gp,dat,png,svg}")
+                print("  \(stem).{gp,dat\(rendered ? ",png,svg" : "")}")
             }
         }
         let elapsed = ContinuousClock.now - started
         print()
         print("Done in \(Format.seconds(elapsed.seconds)).")
+        Lesson.checkStandardOutput()
+    }
+
+    /// Prints `warning: <message>` on stderr: something the user should know that does not stop
+    /// the lesson (a rejected cache, gnuplot trouble).
+    public func warn(_ message: String) {
+        fflush(nil)  // the narration so far first: keeps the order in a shared log
+        FileHandle.standardError.write(Data("warning: \(OneLine.escaped(message))\n".utf8))
     }
 
     /// Prints `error: <message>` on stderr and exits with status 1. For bad input that the user
     /// can fix; the message names the culprit and the fix.
     public static func fail(_ message: String) -> Never {
-        FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+        fflush(nil)
+        FileHandle.standardError.write(Data("error: \(OneLine.escaped(message))\n".utf8))
         exit(1)
+    }
+
+    /// Exits with one line when the narration could not be written (a full disk, `> /dev/full`):
+    /// it is the lesson's result, and a lost one must not look like success.
+    /// (`print` writes through C's buffered `stdout`; a failed write leaves its bytes in the buffer,
+    /// so the final flush fails too. Swift 6 forbids naming `stdout` itself: `fflush(nil)` flushes
+    /// every output stream, and this program has only that one.)
+    static func checkStandardOutput() {
+        errno = 0
+        guard fflush(nil) != 0 else { return }
+        let reason = errno != 0 ? String(cString: strerror(errno)) : "a write failed"
+        fail("cannot write the lesson's output to standard output (\(reason)); check the disk or the file it goes to.")
     }
 
     private static func ensureWritable(_ folder: URL) throws {
         let manager = FileManager.default
+        var isFolder: ObjCBool = false
+        if manager.fileExists(atPath: folder.path, isDirectory: &isFolder), !isFolder.boolValue {
+            throw LessonIOError("cannot create the plots folder '\(folder.relativeDisplayPath)': a file of that name is in the way.")
+        }
         do {
             try manager.createDirectory(at: folder, withIntermediateDirectories: true)
         } catch {
-            throw LessonIOError("cannot create the plots folder '\(folder.path)'.")
+            throw LessonIOError("cannot create the plots folder '\(folder.relativeDisplayPath)' (\(FileErrorReason.reason(error))).")
         }
         let probe = folder.appendingPathComponent(".write-test-\(getpid())")
-        guard manager.createFile(atPath: probe.path, contents: Data()) else {
-            throw LessonIOError("the plots folder '\(folder.path)' is not writable.")
+        do {
+            try Data().write(to: probe)
+        } catch {
+            throw LessonIOError("the plots folder '\(folder.relativeDisplayPath)' is not writable (\(FileErrorReason.reason(error))).")
         }
         try? manager.removeItem(at: probe)
     }

@@ -1,8 +1,9 @@
 import ArgumentParser
 import Foundation
 
-/// The options every lesson takes. A lesson with options of its own declares a
-/// `ParsableArguments` struct holding `@OptionGroup var common: CommonOptions` beside them.
+/// The options every lesson takes. Each lesson declares a `ParsableCommand` named after itself
+/// holding `@OptionGroup var common: CommonOptions` (and its own options beside it) and parses it
+/// with `parseLessonOptions()`: see `LessonArguments.swift`.
 ///
 /// ```
 /// --seed N      root seed of every random stream in the run (default 1)
@@ -11,8 +12,15 @@ import Foundation
 /// --plots DIR   where figures go: DIR/lessonNN/<name>.{gp,dat,png,svg} (default plots)
 /// ```
 public struct CommonOptions: ParsableArguments, Sendable {
-    @Option(help: "Root seed of every random stream in this run.")
-    public var seed: UInt64 = 1
+    // Read as text and checked in `validate()`, so that `--seed -1` says what a seed is instead
+    // of ArgumentParser's "Missing value" (it takes "-1" for an option name).
+    @Option(
+        name: .customLong("seed"), parsing: .unconditional,
+        help: ArgumentHelp("Root seed of every random stream in this run (0 to 2⁶⁴−1).", valueName: "N"))
+    var seedText: String = "1"
+
+    /// The root seed (valid after parsing).
+    public var seed: UInt64 { UInt64(seedText) ?? 1 }
 
     @Flag(help: "A smoke run of a few seconds (used by CI).")
     public var quick = false
@@ -31,6 +39,10 @@ public struct CommonOptions: ParsableArguments, Sendable {
     public var scale: Scale { quick ? .quick : (full ? .full : .standard) }
 
     public mutating func validate() throws {
+        guard seedText.allSatisfy(\.isASCII), seedText.allSatisfy(\.isNumber), UInt64(seedText) != nil else {
+            throw ValidationError(
+                "--seed '\(seedText)' is not a whole number from 0 to \(UInt64.max); pass e.g. --seed 7.")
+        }
         if quick && full {
             throw ValidationError("--quick and --full cannot be combined; pick one.")
         }

@@ -152,14 +152,17 @@ def dequantize(codes, scales, group, name):
 def read_adapter(path):
     """(metadata, tensors as float32 numpy arrays) of an adapter file, checked; quantized
     tensors (precision q<bits>: t.codes + t.scale, one scale per group of group_size values)
-    come back as their values code * scale."""
+    come back as their values code * scale.
+    Anything wrong raises AdapterError with one line naming the file and the problem."""
     from safetensors import safe_open
     try:
         with safe_open(path, framework="numpy") as f:
             meta = f.metadata() or {}
             raw = {name: f.get_tensor(name) for name in f.keys()}
     except Exception as e:  # the safetensors package's own message names the problem
-        raise AdapterError(f"{path}: cannot read as safetensors ({e})")
+        raise AdapterError(f"{path}: cannot read as safetensors ({one_line(e)})")
+    check_metadata(meta, path)
+    check_tensors(meta, raw, path)
     precision = meta.get("precision", "")
     if precision.startswith("q"):
         bits, _, group = quantization_of(meta, path)
@@ -172,15 +175,130 @@ def read_adapter(path):
                 tensors[base] = dequantize(codes, raw[base + ".scale"].reshape(-1), group, f"{path}: {base}")
     else:
         tensors = {name: t.astype(np.float32) for name, t in raw.items()}
-    if meta.get("format") != FORMAT:
-        raise AdapterError(f"{path}: not a NOLA Lessons adapter file (format {meta.get('format')!r})")
-    if meta.get("format_version") != "1":
-        raise AdapterError(f"{path}: format version {meta.get('format_version')!r} is not supported")
-    if meta.get("generator") != GENERATOR or meta.get("seed_rule") != SEED_RULE:
-        raise AdapterError(f"{path}: unknown generator or seed rule")
-    if meta.get("method") not in ("lora", "nola", "pranc"):
-        raise AdapterError(f"{path}: unknown method {meta.get('method')!r}")
+    for name, values in sorted(tensors.items()):
+        if not np.all(np.isfinite(values)):
+            raise AdapterError(f"{path}: tensor '{name}' holds NaN or infinite values")
     return meta, tensors
+
+
+# --- checks of a file before it is used (the Swift reader, AdapterFile.describe, makes the same) ---
+
+def one_line(error):
+    return " ".join(str(error).split())
+
+
+def check_metadata(meta, path):
+    """Every metadata key this reader uses, present and well formed; else AdapterError."""
+    def value(key):
+        if key not in meta:
+            raise AdapterError(f"{path}: metadata has no '{key}'")
+        return meta[key]
+
+    def whole(key, low, high, what):
+        text = value(key)
+        if not (text.isascii() and text.isdigit()) or not low <= int(text) <= high:
+            raise AdapterError(f"{path}: metadata '{key}' must be {what}, found {text!r}")
+        return int(text)
+
+    def finite(key):
+        text = value(key)
+        try:
+            number = float(text)
+        except ValueError:
+            number = float("nan")
+        if not np.isfinite(number):
+            raise AdapterError(f"{path}: metadata '{key}' must be a finite number, found {text!r}")
+
+    if meta.get("format") != FORMAT:
+        raise AdapterError(f"{path}: not a NOLA Lessons adapter file (metadata 'format' is {meta.get('format')!r}, "
+                           f"expected {FORMAT!r})")
+    if value("format_version") != "1":
+        raise AdapterError(f"{path}: format version {meta['format_version']!r} is not supported (this reader "
+                           f"reads version 1)")
+    if value("generator") != GENERATOR:
+        raise AdapterError(f"{path}: generator {meta['generator']!r} is unknown (expected {GENERATOR!r})")
+    if value("seed_rule") != SEED_RULE:
+        raise AdapterError(f"{path}: seed rule {meta['seed_rule']!r} is unknown (expected {SEED_RULE!r})")
+    whole("root_seed", 0, MASK64, "a decimal integer from 0 to 2^64-1")
+    precision = value("precision")
+    if precision not in ("f32", "f16") and not (precision[:1] == "q" and precision[1:].isdigit()
+                                                 and 2 <= int(precision[1:]) <= 16):
+        raise AdapterError(f"{path}: precision {precision!r} is unknown (expected f32, f16 or q2...q16)")
+    method = value("method")
+    positive = "a positive decimal integer"
+    if method in ("lora", "nola"):
+        whole("rank", 1, 1 << 31, positive)
+        finite("c")
+        if method == "nola":
+            whole("k", 1, 1 << 31, positive)
+            whole("l", 1, 1 << 31, positive)
+    elif method == "pranc":
+        whole("n", 1, 1 << 31, positive)
+        finite("s")
+    else:
+        raise AdapterError(f"{path}: method {method!r} is unknown (expected lora, nola or pranc)")
+    bad = AdapterError(f"{path}: metadata 'layers' must be a JSON array of "
+                       '{"name": text, "outputs": positive integer, "inputs": positive integer}')
+    try:
+        layers = json.loads(value("layers"))
+    except ValueError:
+        raise bad
+    if not isinstance(layers, list) or not layers:
+        raise bad
+    for entry in layers:
+        if not (isinstance(entry, dict) and isinstance(entry.get("name"), str)
+                and all(type(entry.get(key)) is int and 0 < entry[key] < 1 << 31 for key in ("outputs", "inputs"))):
+            raise bad
+    names = [entry["name"] for entry in layers]
+    if len(set(names)) != len(names):
+        raise AdapterError(f"{path}: metadata 'layers' names a layer twice")
+
+
+def stored_layout(meta, group=None):
+    """{tensor name: (numpy dtype, shape)} of every tensor the file must hold, and nothing else;
+    `group` is the packed files' group size (None: one scale per tensor)."""
+    precision = meta["precision"]
+    layout = {}
+    for layer in json.loads(meta["layers"]):
+        for kind in {"lora": ("lora_A", "lora_B"), "nola": ("nola_alpha", "nola_beta"),
+                     "pranc": ("pranc_alpha",)}[meta["method"]]:
+            name = f"{layer['name']}.{kind}"
+            count = expected_count(meta, name)
+            if precision in ("f32", "f16"):
+                if kind == "lora_A":
+                    shape = (int(meta["rank"]), layer["inputs"])
+                elif kind == "lora_B":
+                    shape = (layer["outputs"], int(meta["rank"]))
+                else:
+                    shape = (count,)
+                layout[name] = (np.float32 if precision == "f32" else np.float16, shape)
+            else:  # q<bits>: packed codes and one F32 scale per group (AdapterFile.swift)
+                bits = int(precision[1:])
+                layout[name + ".codes"] = (np.uint8, ((count * bits + 7) // 8,))
+                layout[name + ".scale"] = (np.float32, (1 if group is None else -(-count // group),))
+    return layout
+
+
+def check_tensors(meta, raw, path):
+    """Exactly the tensors of stored_layout, each of its dtype and shape; else AdapterError."""
+    group = quantization_of(meta, path)[2] if meta["precision"].startswith("q") else None
+    layout = stored_layout(meta, group)
+    for name in sorted(raw):
+        if name not in layout:
+            raise AdapterError(f"{path}: has an unexpected tensor '{name}' for a {meta['method']} adapter of "
+                               f"precision {meta['precision']}")
+        dtype, shape = layout[name]
+        if raw[name].dtype != dtype:
+            raise AdapterError(f"{path}: tensor '{name}' is {raw[name].dtype} but the file says precision "
+                               f"{meta['precision']} (expected {np.dtype(dtype)})")
+        if tuple(raw[name].shape) != shape:
+            raise AdapterError(f"{path}: tensor '{name}' has shape {list(raw[name].shape)}, expected {list(shape)}")
+        bad_scales = raw[name][~(np.isfinite(raw[name]) & (raw[name] >= 0))] if name.endswith(".scale") else []
+        if len(bad_scales):
+            raise AdapterError(f"{path}: tensor '{name}' holds {bad_scales[0]}, but a scale must be finite and >= 0")
+    for name in sorted(layout):
+        if name not in raw:
+            raise AdapterError(f"{path}: has no tensor '{name}'")
 
 
 def expected_count(meta, tensor_name):
@@ -260,11 +378,16 @@ def main(argv):
         return self_test()
     if not args.adapter:
         parser.error("give an adapter file, or --self-test")
+    if not (args.tolerance >= 0 and np.isfinite(args.tolerance)):
+        parser.error(f"--tolerance must be a finite number >= 0, got {args.tolerance}")
     try:
         meta, tensors = read_adapter(args.adapter)
         deltas = delta_weights(meta, tensors)
-    except (AdapterError, KeyError, ValueError) as e:
-        print(f"error: {e}", file=sys.stderr)
+    except AdapterError as e:
+        print(f"error: {one_line(e)}", file=sys.stderr)
+        return 1
+    except Exception as e:  # a check this reader lacks: still one line, never a traceback
+        print(f"error: {args.adapter}: cannot be used ({type(e).__name__}: {one_line(e)})", file=sys.stderr)
         return 1
     stored = sum(t.size for t in tensors.values())
     print(f"{args.adapter}: {meta['method']} adapter, root seed {meta['root_seed']}, "
@@ -276,21 +399,32 @@ def main(argv):
         print(f"  {name}: dW {d.shape[0]}x{d.shape[1]}, |dW|max {np.abs(d).max():.6g}")
     if args.export:
         from safetensors.numpy import save_file
-        save_file({f"{k}.delta_W": v for k, v in deltas.items()}, args.export)
+        try:
+            save_file({f"{k}.delta_W": v for k, v in deltas.items()}, args.export)
+        except Exception as e:
+            print(f"error: {args.export}: cannot be written ({one_line(e)})", file=sys.stderr)
+            return 1
         print(f"wrote {args.export}")
     if args.compare:
         from safetensors.numpy import load_file
-        reference = load_file(args.compare)
+        try:
+            reference = load_file(args.compare)
+        except Exception as e:
+            print(f"error: {args.compare}: cannot read as safetensors ({one_line(e)})", file=sys.stderr)
+            return 1
         worst = 0.0
         for name, d in deltas.items():
             key = f"{name}.delta_W"
             if key not in reference or reference[key].shape != d.shape:
                 print(f"error: {args.compare} has no {key} of shape {d.shape}", file=sys.stderr)
                 return 1
-            err = float(np.abs(reference[key] - d).max()) / max(1.0, float(np.abs(reference[key]).max()))
+            if not np.all(np.isfinite(reference[key])):
+                print(f"error: {args.compare}: {key} holds NaN or infinite values", file=sys.stderr)
+                return 1
+            err = float(np.abs(reference[key].astype(np.float64) - d).max()) / max(1.0, float(np.abs(reference[key]).max()))
             worst = max(worst, err)
             print(f"  {name}: max relative difference to Swift {err:.3g}")
-        if worst > args.tolerance:
+        if not worst <= args.tolerance:  # written so that a NaN fails
             print(f"MISMATCH: {worst:.3g} > tolerance {args.tolerance:g}", file=sys.stderr)
             return 1
         print(f"match: every layer's dW agrees with Swift's to {worst:.3g} (tolerance {args.tolerance:g})")

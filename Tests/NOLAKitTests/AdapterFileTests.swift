@@ -396,7 +396,7 @@ struct AdapterFileTests {
         let cases: [(String, (inout SafeTensorsFile) -> Void)] = [
             ("metadata 'scale_rule' must be absmax, mean-abs, mse, found 'lsq'", { $0.metadata["scale_rule"] = "lsq" }),
             ("metadata 'group_size' must be 'tensor' or a positive integer, found '0'", { $0.metadata["group_size"] = "0" }),
-            ("fc1.nola_alpha.scale holds 4 scales, but 16 values in groups of 8 need 2", { $0.metadata["group_size"] = "8" }),
+            ("tensor 'fc1.nola_alpha.scale' has shape [4], expected [2]", { $0.metadata["group_size"] = "8" }),
         ]
         for (expected, damage) in cases {
             var file = AdapterFile.file(

@@ -117,6 +117,43 @@ struct DataIDXTests {
             == "too long: header says 2 labels (2 bytes) but 3 bytes follow")
     }
 
+    /// Each size is a 32-bit field, so three of them can multiply past Int's range: the old
+    /// reader multiplied them with `*` and trapped (exit 132) before it could say anything.
+    @Test("a header whose sizes multiply past Int's range is refused, not a trap")
+    func overflowingHeader() throws {
+        let folder = try Support.temporaryFolder()
+        let huge = Support.idx(sizes: [0xFFFF_FFFF, 0xFFFF_FFFF, 0xFFFF_FFFF], elements: [1, 2, 3])
+        let path = try Support.write(huge, "t10k-images-idx3-ubyte", in: folder)
+        let e = error { _ = try MNIST.readImages(path: path) }
+        #expect(e?.path == path)
+        #expect(e?.problem == "impossible header: header says 4294967295 images of 4294967295×4294967295, "
+            + "more bytes than any file holds (only 3 follow)")
+        // Sizes whose product fits but is still absurd are a plain truncation.
+        let big = try Support.write(Support.idx(sizes: [0xFFFF_FFFF, 28, 28], elements: []), "big", in: folder)
+        #expect(error { _ = try MNIST.readImages(path: big) }?.problem.hasPrefix("truncated: header says 4294967295 images") == true)
+    }
+
+    @Test("MNIST files with 0 or 1 digits are refused with the counts; 50 digits make a smaller run")
+    func tinyMNIST() throws {
+        for n in [0, 1] {
+            let folder = try smallTestSplit(n, gzip: false)
+            let e = error { _ = try DigitSource.mnist(folder: folder).load(trainCount: 3000, validationCount: 1000, seed: 1) }
+            #expect(e?.path == folder)
+            #expect(e?.problem == "the MNIST files hold \(n) digit\(n == 1 ? "" : "s") (\(n) for training, 0 for validation), "
+                + "but this run needs at least 10 for training and 10 for validation")
+            #expect(e?.fix == "put the complete MNIST files there (see data/README.md), or run with --data synthetic")
+        }
+        let folder = try smallTestSplit(50, gzip: false)
+        let (train, validation) = try DigitSource.mnist(folder: folder).load(trainCount: 3000, validationCount: 1000, seed: 1)
+        #expect(train.count == 40 && validation.count == 10)
+        // A run that needs more (a pretrained base of 4,000 digits) says so.
+        let e = error {
+            _ = try DigitSource.mnist(folder: folder).load(
+                trainCount: 4500, validationCount: 500, seed: 1, minimumTrainCount: 4010)
+        }
+        #expect(e?.problem.contains("needs at least 4010 for training") == true)
+    }
+
     @Test("a wrong magic number is named, with the expected one")
     func wrongMagic() throws {
         let folder = try Support.temporaryFolder()

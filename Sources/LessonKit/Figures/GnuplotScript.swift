@@ -1,4 +1,5 @@
 import Foundation
+import NOLAKit
 
 /// Turns a `Figure` into a self-contained gnuplot script and a data file.
 ///
@@ -15,12 +16,18 @@ struct GnuplotScript {
         let data: URL
     }
 
-    /// Writes `<name>.gp` and `<name>.dat` into `folder`.
+    /// Writes `<name>.gp` and `<name>.dat` into `folder`; a failure throws one line naming the
+    /// file and the system's reason ("cannot write plots/lesson07/coverage.dat (Is a directory)").
     func write(to folder: URL) throws -> Files {
         let script = folder.appendingPathComponent(figure.name + ".gp")
         let data = folder.appendingPathComponent(figure.name + ".dat")
-        try dataText().write(to: data, atomically: true, encoding: .utf8)
-        try scriptText().write(to: script, atomically: true, encoding: .utf8)
+        for (url, text) in [(data, dataText()), (script, scriptText())] {
+            do {
+                try text.write(to: url, atomically: true, encoding: .utf8)
+            } catch {
+                throw LessonIOError("cannot write \(url.relativeDisplayPath) (\(FileErrorReason.reason(error)))")
+            }
+        }
         return Files(script: script, data: data)
     }
 
@@ -238,40 +245,60 @@ struct GnuplotScript {
     }
 }
 
-/// Runs gnuplot on a script, when gnuplot is installed.
+/// Runs gnuplot on a script, when gnuplot is installed, within a time limit.
+///
+/// A figure renders in well under a second. A gnuplot that takes longer than `timeLimit` (one
+/// waiting for a display, say, or a broken wrapper script) is stopped with SIGKILL, together with
+/// every process it started (its process group; see `TimeLimitedRun`), and `render` reports
+/// `.timedOut`; the lesson then goes on without rendering (its `.gp` and `.dat` files are written
+/// either way).
 struct GnuplotRenderer {
     enum Outcome: Equatable {
         case rendered
         case gnuplotMissing
         case failed(String)
+        case timedOut(seconds: Double)
     }
 
     /// Set once the "gnuplot is missing" line has been printed.
     var warnedMissing = false
+    /// Set once gnuplot has hung: later figures are not sent to it.
+    var gaveUp = false
     /// The gnuplot executable found on the PATH, if any.
-    let executable: URL? = GnuplotRenderer.findOnPath("gnuplot")
+    let executable: URL?
+    /// Seconds one figure may take.
+    let timeLimit: Double
+
+    /// The default time limit in seconds: 20, or the environment's `NOLA_GNUPLOT_TIMEOUT`.
+    static func defaultTimeLimit() -> Double {
+        if let text = ProcessInfo.processInfo.environment["NOLA_GNUPLOT_TIMEOUT"], let seconds = Double(text),
+           seconds > 0, seconds.isFinite {
+            return seconds
+        }
+        return 20
+    }
+
+    init(executable: URL? = GnuplotRenderer.findOnPath("gnuplot"), timeLimit: Double = GnuplotRenderer.defaultTimeLimit()) {
+        self.executable = executable
+        self.timeLimit = timeLimit
+    }
 
     func render(script: URL) -> Outcome {
         guard let executable else { return .gnuplotMissing }
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = [script.path]
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        do {
-            try process.run()
-        } catch {
-            return .failed("could not start gnuplot: \(error)")
+        switch TimeLimitedRun.run(executable.path, [script.path], seconds: timeLimit) {
+        case .exited(0, _):
+            return .rendered
+        case .exited(let status, let messages):
+            let text = messages.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
+                .filter { !$0.isEmpty }.suffix(3).joined(separator: " / ")
+            return .failed(text.isEmpty ? "gnuplot exited with status \(status)" : text)
+        case .signalled(let signal):
+            return .failed("gnuplot was stopped by signal \(signal)")
+        case .timedOut:
+            return .timedOut(seconds: timeLimit)
+        case .notStarted(let reason):
+            return .failed("could not start \(executable.path) (\(reason))")
         }
-        let message = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        if process.terminationStatus != 0 {
-            let text = String(decoding: message, as: UTF8.self)
-                .split(separator: "\n").suffix(3).joined(separator: " / ")
-            return .failed(text)
-        }
-        return .rendered
     }
 
     static func findOnPath(_ command: String) -> URL? {

@@ -5,7 +5,9 @@ import Foundation
 /// A NOLA file holds one root seed and, per layer, the coefficients `α: (k)` and `β: (l)`; every
 /// basis matrix and `A₀` is regenerated from the seed by the rule of `BasisSeeds` and the stream
 /// layout of `RandomStream`. A LoRA file holds `A` and `B` themselves; a PRANC file the seed and
-/// `α: (n)` per layer. `Sources/Python/nola_adapter.py` reads these files without Swift.
+/// `α: (n)` per layer. `Sources/Python/nola_adapter.py` reads these files without Swift. The
+/// complete specification, written for someone reimplementing a reader (every constant, the order
+/// of the random draws, the tolerance to meet), is `NOLAKit.docc/AdapterFileFormat.md`.
 ///
 /// The `__metadata__` map (all values are strings, as safetensors requires):
 ///
@@ -13,13 +15,15 @@ import Foundation
 ///     format_version  "1"
 ///     method          "lora" | "nola" | "pranc"
 ///     generator       "philox4x32-10"
-///     seed_rule       "splitmix64(root ^ fnv1a64(name)); streams 1 A0, 2 A_i, 3 B_j, 4 W_i"
-///     root_seed       decimal UInt64
+///     seed_rule       "splitmix64(root ^ fnv1a64(name)); NOLA basis name basis:<out>x<in>;
+///                      streams 1 A0, 2 A_i, 3 B_j, 4 W_i"   (one line: `AdapterFile.seedRule`)
+///     root_seed       decimal UInt64, 0 … 18446744073709551615
 ///     layers          JSON array of {"name": "fc1", "outputs": 256, "inputs": 784}, in model order:
 ///                     the adapter sites (`AdapterSite`), a whole layer or a part of one such as a
 ///                     GPT's query `h.0.attn.c_attn.q`; outputs × inputs is the shape of its ΔW
 ///     rank, c         LoRA and NOLA (scale = c / rank)
-///     k, l, basis     NOLA; basis "per-layer" or "shared" (which seeds the basis; see BasisSeeds)
+///     k, l            NOLA (how the basis is held in memory is not stored: every mode holds the
+///                     same basis, seeded by the layer's shape; see BasisSeeds)
 ///     n, s            PRANC (ΔW = s Σ α_i W_i)
 ///     precision       "f32" | "f16" | "q2" … "q16"  (how the stored tensors were written)
 ///     scale_rule      q<bits> only: "absmax" | "mean-abs" | "mse"  (how the scales were chosen,
@@ -242,13 +246,23 @@ public enum AdapterFile {
         guard let array = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [Any], !array.isEmpty else {
             throw bad
         }
-        return try array.map { entry in
-            guard let object = entry as? [String: Any], let name = object["name"] as? String,
-                  let outputs = (object["outputs"] as? NSNumber)?.intValue,
-                  let inputs = (object["inputs"] as? NSNumber)?.intValue, outputs > 0, inputs > 0
-            else { throw bad }
-            return (name, outputs, inputs)
+        // A size is a whole number in 1 ..< 2³¹ (a JSON number may be 1e30 or 2.5).
+        func size(_ value: Any?) -> Int? {
+            guard let number = value as? NSNumber else { return nil }
+            let d = number.doubleValue
+            guard d == d.rounded(), d >= 1, d < 0x1p31 else { return nil }
+            return Int(d)
         }
+        let layers = try array.map { entry in
+            guard let object = entry as? [String: Any], let name = object["name"] as? String,
+                  let outputs = size(object["outputs"]), let inputs = size(object["inputs"])
+            else { throw bad }
+            return (name: name, outputs: outputs, inputs: inputs)
+        }
+        guard Set(layers.map(\.name)).count == layers.count else {
+            throw SafeTensorsError(source, "metadata 'layers' names a layer twice")
+        }
+        return layers
     }
 
     /// Loads the adapter file at `url` into `model`: freezes the model, attaches the stored
@@ -282,6 +296,16 @@ public enum AdapterFile {
             guard site.canAttach else {
                 throw SafeTensorsError(source, "layer '\(entry.name)' of this model already carries an adapter; "
                     + "load the file into a model without one")
+            }
+        }
+        // What the adapters would hold must fit in memory: a damaged rank (a file stores no
+        // tensor of NOLA's rank) would otherwise ask for petabytes, or overflow, when attached.
+        for entry in description.layers {
+            let floats = heldFloats(description.method, outputs: entry.outputs, inputs: entry.inputs, onTheFly: onTheFly)
+            guard let floats, floats <= maxHeldFloats else {
+                throw SafeTensorsError(source, "the \(description.method.name) adapter of layer '\(entry.name)' "
+                    + "(\(entry.outputs)×\(entry.inputs)) would hold \(floats.map { "\($0)" } ?? "more than Int.max") floats, "
+                    + "more than the \(maxHeldFloats) this reader allows; the file is damaged (check rank, k, l, n)")
             }
         }
         // Every tensor must be there with its shape, and nothing else.
@@ -368,6 +392,43 @@ public enum AdapterFile {
             }
         }
         return values
+    }
+
+    /// The most floats one site's adapter may hold when loaded (2³⁰, 4 GiB): far above any
+    /// adapter of the paper, far below what a damaged rank or count would ask for.
+    public static let maxHeldFloats = 1 << 30
+
+    /// Floats `method` holds on a site `(outputs, inputs)` once attached — its factors or A₀, and
+    /// its materialized random basis unless `onTheFly` — or nil when the count overflows `Int`.
+    static func heldFloats(_ method: AdapterMethod, outputs m: Int, inputs n: Int, onTheFly: Bool) -> Int? {
+        func product(_ factors: Int...) -> Int? {
+            var p = 1
+            for f in factors {
+                let (q, overflow) = p.multipliedReportingOverflow(by: f)
+                guard !overflow else { return nil }
+                p = q
+            }
+            return p
+        }
+        func sum(_ terms: Int?...) -> Int? {
+            var s = 0
+            for t in terms {
+                guard let t else { return nil }
+                let (q, overflow) = s.addingReportingOverflow(t)
+                guard !overflow else { return nil }
+                s = q
+            }
+            return s
+        }
+        switch method {
+        case .lora(let r, _):
+            return sum(product(r, n), product(m, r))
+        case .nola(let r, let k, let l, _, let basis):
+            let held = !onTheFly && basis != .onTheFly
+            return sum(product(r, n), product(m, r), held ? product(k, r, n) : 0, held ? product(l, m, r) : 0)
+        case .pranc(let count, _, let fly):
+            return sum(product(m, n), onTheFly || fly ? 0 : product(count, m, n))
+        }
     }
 
     /// `a, b, c` for a few names; the first eight and a count for many (a GPT has dozens of sites).

@@ -8,15 +8,32 @@
 ///    on-the-fly modes hold the very same basis (they differ only in memory), and layers of one
 ///    shape mix the same random matrices with their own coefficients, as the paper's shared
 ///    basis does (Table 2: sharing costs no accuracy).
-/// 2. Within a layer's seed, each role has its own Philox stream (see `RandomStream` for the
-///    layout of a stream):
+/// 2. Within a seed, each role has its own Philox stream (see `RandomStream` for the layout of a
+///    stream: key = seed, counter = (block, stream id)):
 ///
-///        stream 1   A₀ (r, in): LoRA's initial A and NOLA's frozen A₀, Kaiming-uniform 1/√in
-///        stream 2   NOLA's A basis: A_i (r, in) for i = 0..<k, A_i at positions [i·r·in, (i+1)·r·in)
-///        stream 3   NOLA's B basis: B_j (out, r) for j = 0..<l, at positions [j·out·r, (j+1)·out·r)
-///        stream 4   PRANC's basis: W_i (out, in) for i = 0..<n, at positions [i·out·in, …)
+///        stream 1 of the layer seed   A₀ (r, in): LoRA's initial A and NOLA's frozen A₀,
+///                                     positions [0, r·in), row-major
+///        stream 2 of the basis seed   NOLA's A basis: A_i (r, in), i = 0..<k, at [i·r·in, (i+1)·r·in)
+///        stream 3 of the basis seed   NOLA's B basis: B_j (out, r), j = 0..<l, at [j·out·r, (j+1)·out·r)
+///        stream 4 of the layer seed   PRANC's basis: W_i (out, in), i = 0..<n, at [i·out·in, (i+1)·out·in)
 ///
-///    Basis matrices are Uniform(−1, 1) (`RandomStream.fillSymmetric`), row-major.
+///    Every element is drawn from one 32-bit word `w` at its position: the basis elements are
+///    `u = Float(w >> 8) · 2⁻²³ − 1`, Uniform[−1, 1), exact in `Float` (`fillSymmetric`).
+///    A₀'s element is `u · bound` rounded once to `Float`, with the Kaiming-uniform bound of
+///    PyTorch's `nn.Linear`, `bound = Float(1 / sqrt(Double(in)))` (fan-in `in`, computed in
+///    `Double`, then rounded to `Float`).
+///
+/// The two hashes, exactly (all arithmetic modulo 2⁶⁴):
+///
+///     fnv1a64(bytes):  h = 0xcbf29ce484222325; for each byte b: h = (h ^ b) · 0x100000001b3
+///     splitmix64(x):   z = x + 0x9e3779b97f4a7c15
+///                      z = (z ^ (z >> 30)) · 0xbf58476d1ce4e5b9
+///                      z = (z ^ (z >> 27)) · 0x94d049bb133111eb
+///                      return z ^ (z >> 31)
+///
+/// Known answers (pinned by the tests): `fnv1a64("a") = 0xaf63dc4c8601ec8c`,
+/// `fnv1a64("foobar") = 0x85944171f73967e8`, `splitmix64(0) = 0xe220a8397b1dcdaf`. The full
+/// format, for a reimplementation, is `NOLAKit.docc/AdapterFileFormat.md`.
 public enum BasisSeeds {
     /// Stream ids of the roles above.
     public static let initialA: UInt64 = 1

@@ -17,7 +17,8 @@ public struct DataFileError: Error, CustomStringConvertible, Equatable, Sendable
         self.fix = fix
     }
 
-    public var description: String { "\(path): \(problem); \(fix)" }
+    /// One line, whatever the path holds (control characters are escaped).
+    public var description: String { OneLine.escaped("\(path): \(problem); \(fix)") }
 
     /// The fix for a damaged MNIST file.
     static let downloadAgain = "download it again (see data/README.md)"

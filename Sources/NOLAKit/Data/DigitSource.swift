@@ -8,6 +8,10 @@ public enum DigitSource: Sendable, Equatable, CustomStringConvertible {
     /// MNIST in its default folder, `data/mnist` under the current directory.
     public static let mnistDefault = DigitSource.mnist(folder: MNIST.defaultFolder)
 
+    /// The fewest training and validation digits a run accepts by default: enough for an
+    /// accuracy that is a number (a real MNIST split has thousands).
+    public static let minimumCount = 10
+
     /// The `--data` values: "synthetic", "mnist".
     public static let argumentValues = ["synthetic", "mnist"]
 
@@ -40,11 +44,18 @@ public enum DigitSource: Sendable, Equatable, CustomStringConvertible {
     ///   plays no part: the real-data split is the same in every run.
     ///
     /// Throws a `DataFileError` whose description is one line; when MNIST is missing it says
-    /// how to get it or to use `--data synthetic`.
+    /// how to get it or to use `--data synthetic`, and when its files hold fewer digits than
+    /// `minimumTrainCount` for training or `minimumValidationCount` for validation (a file of 0 or 1
+    /// images, say: nothing to train on, or an accuracy of 0/0) it says how many there are and
+    /// how many the lesson needs. Between the minimum and the asked count the run is simply
+    /// smaller (the lessons print the counts they use).
     public func load(
-        trainCount: Int, validationCount: Int, seed: UInt64, style: DigitStyle = .upright
+        trainCount: Int, validationCount: Int, seed: UInt64, style: DigitStyle = .upright,
+        minimumTrainCount: Int = DigitSource.minimumCount, minimumValidationCount: Int = DigitSource.minimumCount
     ) throws -> (train: DigitDataset, validation: DigitDataset) {
         checkPrecondition(trainCount >= 0 && validationCount >= 0, "DigitSource.load: negative counts")
+        let minimumTrainCount = min(minimumTrainCount, trainCount)
+        let minimumValidationCount = min(minimumValidationCount, validationCount)
         switch self {
         case .synthetic:
             let train = SyntheticDigits.generate(count: trainCount, seed: seed, style: style)
@@ -61,6 +72,15 @@ public enum DigitSource: Sendable, Equatable, CustomStringConvertible {
                     fix: "download them as data/README.md explains, or run with --data synthetic")
             }
             let (train, validation) = try MNIST.trainingAndValidation(folder: folder)
+            guard train.count >= minimumTrainCount && validation.count >= minimumValidationCount else {
+                throw DataFileError(
+                    path: folder,
+                    problem: "the MNIST files hold \(train.count + validation.count) "
+                        + "digit\(train.count + validation.count == 1 ? "" : "s") (\(train.count) for training, "
+                        + "\(validation.count) for validation), but this run needs at least \(minimumTrainCount) "
+                        + "for training and \(minimumValidationCount) for validation",
+                    fix: "put the complete MNIST files there (see data/README.md), or run with --data synthetic")
+            }
             let pickedTrain = train.prefix(trainCount), pickedValidation = validation.prefix(validationCount)
             guard style == .shifted else { return (pickedTrain, pickedValidation) }
             return (pickedTrain.leanedAndBold(), pickedValidation.leanedAndBold())

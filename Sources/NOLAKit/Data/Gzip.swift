@@ -13,6 +13,12 @@ enum Gzip {
     /// bytes after the last member that are not another member are ignored. A damaged stream
     /// throws a `DataFileError`: "corrupt gzip data" or "truncated gzip data".
     static func decompress(_ compressed: [UInt8], path: String) throws -> [UInt8] {
+        // zlib counts input bytes in 32 bits; MNIST's largest file is 10 MB compressed.
+        guard compressed.count <= Int(UInt32.max) else {
+            throw DataFileError(
+                path: path, problem: "is \(compressed.count) bytes, too large for a compressed MNIST file",
+                fix: "check that this is the right file, or " + DataFileError.downloadAgain)
+        }
         var stream = z_stream()
         // windowBits 15 + 16: a 32 KiB window and a gzip (not zlib) header.
         guard inflateInit2_(&stream, 15 + 16, zlibVersion(), Int32(MemoryLayout<z_stream>.size)) == Z_OK else {

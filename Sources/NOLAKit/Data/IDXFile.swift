@@ -53,11 +53,21 @@ struct IDXFile {
                 fix: DataFileError.downloadAgain)
         }
         sizes = (0..<dimensions).map { Int(IDXFile.bigEndian(bytes, at: 4 + 4 * $0)) }
-        let expected = sizes.reduce(1, *)
         let present = bytes.count - headerSize
+        let shape = sizes.dropFirst().map(String.init).joined(separator: "×")
+        let announced = "header says \(sizes[0]) \(itemName)" + (shape.isEmpty ? "" : " of \(shape)")
+        // Each size is below 2³², but their product can pass Int's range (0xFFFFFFFF³, say).
+        let (expected, overflow) = sizes.reduce((1, false)) { acc, size in
+            let (product, o) = acc.0.multipliedReportingOverflow(by: size)
+            return (product, acc.1 || o)
+        }
+        guard !overflow else {
+            throw DataFileError(
+                path: path,
+                problem: "impossible header: \(announced), more bytes than any file holds (only \(present) follow)",
+                fix: DataFileError.downloadAgain)
+        }
         guard present == expected else {
-            let shape = sizes.dropFirst().map(String.init).joined(separator: "×")
-            let announced = "header says \(sizes[0]) \(itemName)" + (shape.isEmpty ? "" : " of \(shape)")
             throw DataFileError(
                 path: path,
                 problem: present < expected

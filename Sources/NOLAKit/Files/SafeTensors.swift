@@ -137,7 +137,7 @@ public struct SafeTensorsFile: Equatable, Sendable {
             try Data(encoded()).write(to: url, options: .atomic)
         } catch {
             throw SafeTensorsError(
-                url.path, "cannot be written (\(error.localizedDescription)); check that its folder exists and is writable")
+                url.path, "cannot be written (\(FileErrorReason.reason(error))); check that its folder exists and is writable")
         }
     }
 
@@ -149,7 +149,7 @@ public struct SafeTensorsFile: Equatable, Sendable {
         do {
             data = try Data(contentsOf: url)
         } catch {
-            throw SafeTensorsError(url.path, "cannot be read (\(error.localizedDescription)); check the path")
+            throw SafeTensorsError(url.path, "cannot be read (\(FileErrorReason.reason(error))); check the path")
         }
         return try decode([UInt8](data), source: url.path)
     }
@@ -281,7 +281,8 @@ public struct SafeTensorsError: Error, CustomStringConvertible, Equatable {
         self.problem = problem
     }
 
-    public var description: String { "\(file): \(problem)" }
+    /// One line, whatever the file's names hold (control characters are escaped).
+    public var description: String { OneLine.escaped("\(file): \(problem)") }
 }
 
 /// A JSON string literal.

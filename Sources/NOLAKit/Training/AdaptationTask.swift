@@ -12,7 +12,9 @@ import Foundation
 /// - validation: the shifted validation part (never seen by either).
 ///
 /// The pretrained base is cached as a safetensors checkpoint in `cacheFolder` under a name that
-/// encodes the source, seed and configuration; a stale or damaged cache file is rebuilt.
+/// encodes the source, seed and configuration, its metadata the same and a fingerprint of the
+/// pretraining digits. A cache file is used only when every tensor and every metadata value
+/// checks out (`BaseCache`); otherwise it is moved aside, never reused, and the base retrained.
 public final class AdaptationTask {
     /// How the base is pretrained: SGD with momentum 0.9, constant rate, seeded batches.
     public struct Pretraining: Sendable, Equatable {
@@ -39,12 +41,18 @@ public final class AdaptationTask {
     public let baseValidation: DigitDataset
     /// The pretrained weights (a checkpoint held in memory).
     public let baseWeights: SafeTensorsFile
-    /// Where the base came from: "cache" (with its path) or "trained now in 1.2 s".
+    /// Where the base came from: "loaded from the cache data/cache/…", "trained now in 2.8 s,
+    /// cached in data/cache/…" or "trained now in 2.8 s, not cached".
     public let baseOrigin: String
+    /// One line for the user when the cache could not serve: a cached file rejected (and moved
+    /// aside to `…rejected-<time>`), a folder in its place, a cache that could not be written.
+    /// `nil` when the cache worked or was not asked for. Lessons print it as a warning.
+    public let cacheNotice: String?
 
     /// Loads the data and the pretrained base (from the cache, or trains and caches it).
-    /// Throws `DataFileError` for missing MNIST files; an unwritable cache is not an error (the
-    /// base is just not cached, and `baseOrigin` says so).
+    /// Throws `DataFileError` for missing MNIST files, or MNIST files with fewer than
+    /// `pretraining.baseCount + DigitSource.minimumCount` training digits. A cache that cannot
+    /// be used or written is not an error: the base is trained now, and `cacheNotice` says why.
     public init(
         source: DigitSource, seed: UInt64, adaptCount: Int = 2000, validationCount: Int = 2000,
         pretraining: Pretraining = Pretraining(), cacheFolder: URL? = URL(fileURLWithPath: "data/cache")
@@ -53,8 +61,11 @@ public final class AdaptationTask {
         self.seed = seed
         self.pretraining = pretraining
         let total = pretraining.baseCount + adaptCount
-        let upright = try source.load(trainCount: total, validationCount: validationCount, seed: seed, style: .upright)
-        let shifted = try source.load(trainCount: total, validationCount: validationCount, seed: seed, style: .shifted)
+        let needed = pretraining.baseCount + DigitSource.minimumCount
+        let upright = try source.load(trainCount: total, validationCount: validationCount, seed: seed, style: .upright,
+                                      minimumTrainCount: needed)
+        let shifted = try source.load(trainCount: total, validationCount: validationCount, seed: seed, style: .shifted,
+                                      minimumTrainCount: needed)
         checkPrecondition(
             upright.train.count > pretraining.baseCount,
             "AdaptationTask: only \(upright.train.count) training digits for a base of \(pretraining.baseCount)")
@@ -64,13 +75,29 @@ public final class AdaptationTask {
         validation = shifted.validation
         baseValidation = upright.validation
 
-        let cacheName = "base_\(source)_seed\(seed)_\(pretraining.key).safetensors"
-        let cacheURL = cacheFolder?.appendingPathComponent(cacheName)
         let model = Sequential.mlp(pretraining.sizes, seed: seed)
-        if let cacheURL, (try? Checkpoint.load(model, from: cacheURL))?["key"] == pretraining.key {
-            baseWeights = Checkpoint.file(of: model)
-            baseOrigin = "loaded from the cache \(cacheFolder!.relativePath)/\(cacheName)"
+        let metadata = [
+            "format": "nola-lessons-base", "key": pretraining.key, "source": "\(source)", "seed": String(seed),
+            "base_digits": BaseCache.fingerprint(of: base),
+        ]
+        let cache = cacheFolder.map {
+            BaseCache(folder: $0, name: "base_\(source)_seed\(seed)_\(pretraining.key).safetensors")
+        }
+        var notice: String?
+        var store = cache != nil
+        switch cache?.load(model.parameters, requiring: metadata) {
+        case .loaded?:
+            baseWeights = Checkpoint.file(of: model, metadata: metadata)
+            baseOrigin = "loaded from the cache \(cache!.path)"
+            cacheNotice = nil
             return
+        case .rejected(let text)?:
+            notice = text
+        case .blocked(let text)?:
+            notice = text
+            store = false
+        case .absent?, nil:
+            break
         }
         let clock = ContinuousClock.now
         let optimizer = SGD(parameters: model.parameters, learningRate: pretraining.learningRate, momentum: 0.9)
@@ -78,18 +105,26 @@ public final class AdaptationTask {
                 configuration: FitConfiguration(epochs: pretraining.epochs, batchSize: pretraining.batchSize,
                                                 seed: seed, evaluateEveryEpoch: false))
         let elapsed = ContinuousClock.now - clock
-        baseWeights = Checkpoint.file(of: model, metadata: ["key": pretraining.key])
-        var origin = "trained now in \(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18) s"
-        if let cacheURL, let folder = cacheFolder {
-            do {
-                try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-                try baseWeights.write(to: cacheURL)
-                origin += ", cached in \(folder.relativePath)/\(cacheName)"
-            } catch {
-                origin += " (not cached: \(folder.path) is not writable)"
+        baseWeights = Checkpoint.file(of: model, metadata: metadata)
+        var origin = "trained now in " + AdaptationTask.seconds(elapsed)
+        if let cache, store {
+            if let problem = cache.store(baseWeights) {
+                origin += ", not cached"
+                notice = notice.map { $0 + "; and " + problem } ?? problem
+            } else {
+                origin += ", cached in \(cache.path)"
             }
+        } else if cache != nil {
+            origin += ", not cached"
         }
         baseOrigin = origin
+        cacheNotice = notice
+    }
+
+    /// A duration as "2.8 s" (one decimal) for narration.
+    static func seconds(_ duration: Duration) -> String {
+        let (s, attos) = duration.components
+        return String(format: "%.1f s", Double(s) + Double(attos) * 1e-18)
     }
 
     /// A fresh copy of the pretrained base: all its parameters trainable, no adapters.

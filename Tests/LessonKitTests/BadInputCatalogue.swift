@@ -1,0 +1,322 @@
+import Foundation
+import LessonKit
+import NOLAKit
+import Testing
+
+/// # The catalogue of bad inputs
+///
+/// Every bad input a fair but hostile user might try, in one table, with what the program must
+/// answer. This table is the list: add a row when you find a new way to break a lesson or a
+/// reader, or when a lesson adds an option or reads a new kind of file.
+///
+/// The rules every row checks (README, "When something is wrong"):
+/// - a bad argument: one line `error: …` on stderr, exit 64, in every lesson;
+/// - any other bad input that stops the program (data, folders, files): one line `error: …`
+///   on stderr, exit 1;
+/// - trouble the lesson can work around (a rejected cache, gnuplot missing, failing or hanging):
+///   one `warning: …` line each on stderr, exit 0;
+/// - the line names the culprit (the flag, file or program) and what to do; `names` lists the
+///   words it must contain. Never a trap, a traceback, "nan", or a silent wrong answer.
+///
+/// How a row runs (`Action`):
+/// - `.lesson`: the built executable (`.build/<config>/lessonNN`), in a fresh folder prepared by
+///   the row's fixture (its `data/mnist`, `data/cache`, `plots`), with `--quick` where it runs far;
+/// - `.python`: `python3 Sources/Python/nola_adapter.py` in such a folder (skipped, and said so,
+///   without python3, numpy and safetensors);
+/// - `.library`: a NOLAKit call whose thrown error is the line (Swift has no adapter-file or
+///   checkpoint command); it counts as exit 1 when it throws.
+///
+/// `NOLA_CATALOGUE_REPORT=<file> swift test --filter BadInputCatalogue` also writes a Markdown
+/// table of every row with the exact lines and exit codes it got; `NOLA_LESSONS_BUILD=<folder>`
+/// and `NOLA_PYTHON_READER=<file>` run the rows against other lesson executables and another
+/// reader (a release build, an older commit).
+struct BadInput: Sendable, CustomTestStringConvertible {
+    /// Short, unique, stable: "data-idx-overflow".
+    var id: String
+    var area: Area
+    /// The input, as a user would describe it.
+    var input: String
+    var action: Action
+    /// Expected exit status.
+    var exit: Int32
+    /// Words the `error:` line (exit ≠ 0) or the `warning:` line (exit 0) must contain.
+    var names: [String]
+    /// For runs that go on: words standard output must show, and words it must not.
+    var stdoutHas: [String] = []
+    var stdoutLacks: [String] = []
+
+    var testDescription: String { "\(id): \(input)" }
+
+    enum Area: String, Sendable, CaseIterable {
+        case flags = "flags"
+        case data = "data files (IDX)"
+        case csv = "data files (CSV)"
+        case cache = "cached base network"
+        case checkpoint = "checkpoints"
+        case adapterSwift = "adapter files, Swift reader"
+        case adapterPython = "adapter files, Python reader"
+        case output = "output folders and streams"
+        case external = "external programs"
+    }
+
+    /// Prepares the row's folder (the working directory of the run).
+    typealias Fixture = @Sendable (URL) throws -> Void
+
+    enum Action: Sendable {
+        /// `lesson` with `arguments`, after `fixture`; `environment` is added to the test's
+        /// own ("{dir}" in a value is the row's folder); `stdout` redirects standard output to a
+        /// file (/dev/full, say).
+        case lesson(String, [String], fixture: Fixture? = nil, environment: [String: String] = [:], stdout: String? = nil)
+        /// `python3 nola_adapter.py` with `arguments`, after `fixture`.
+        case python([String], fixture: Fixture)
+        /// A NOLAKit call in the row's folder; the error it throws is the line.
+        case library(@Sendable (URL) throws -> Void)
+    }
+}
+
+extension BadInput {
+    /// The catalogue. Grouped by area; the fixtures are in `BadInputFixtures` below.
+    static let all: [BadInput] = flags + data + csv + cache + checkpoints + adapterSwift + adapterPython + output + external
+
+    typealias F = BadInputFixtures
+
+    // MARK: Flags (one line, exit 64, in every lesson)
+
+    static let flags: [BadInput] = [
+        BadInput(id: "flag-seed-negative", area: .flags, input: "lesson01 --seed -1",
+                 action: .lesson("lesson01", ["--seed", "-1"]), exit: 64, names: ["--seed '-1'", "0 to 18446744073709551615", "lesson01 --help"]),
+        BadInput(id: "flag-seed-too-big", area: .flags, input: "lesson02 --seed 18446744073709551616",
+                 action: .lesson("lesson02", ["--seed", "18446744073709551616"]), exit: 64, names: ["--seed '18446744073709551616'"]),
+        BadInput(id: "flag-seed-text", area: .flags, input: "lesson03 --seed abc",
+                 action: .lesson("lesson03", ["--seed", "abc"]), exit: 64, names: ["--seed 'abc'", "lesson03 --help"]),
+        BadInput(id: "flag-unknown", area: .flags, input: "lesson04 --frobnicate",
+                 action: .lesson("lesson04", ["--frobnicate"]), exit: 64, names: ["--frobnicate", "lesson04 --help"]),
+        BadInput(id: "flag-quick-full", area: .flags, input: "lesson05 --quick --full",
+                 action: .lesson("lesson05", ["--quick", "--full"]), exit: 64, names: ["--quick and --full"]),
+        BadInput(id: "flag-data-unknown", area: .flags, input: "lesson06 --data cifar",
+                 action: .lesson("lesson06", ["--data", "cifar"]), exit: 64, names: ["--data 'cifar'", "--data synthetic"]),
+        BadInput(id: "flag-plots-empty", area: .flags, input: "lesson07 --plots ''",
+                 action: .lesson("lesson07", ["--plots", ""]), exit: 64, names: ["--plots needs a folder"]),
+        BadInput(id: "flag-seed-missing", area: .flags, input: "lesson08 --seed (no value)",
+                 action: .lesson("lesson08", ["--seed"]), exit: 64, names: ["Missing value", "--seed"]),
+        BadInput(id: "flag-stray-argument", area: .flags, input: "lesson09 foo",
+                 action: .lesson("lesson09", ["foo"]), exit: 64, names: ["'foo'", "lesson09 --help"]),
+        BadInput(id: "flag-data-missing", area: .flags, input: "lesson10 --data (no value)",
+                 action: .lesson("lesson10", ["--data"]), exit: 64, names: ["Missing value", "--data"]),
+    ]
+
+    // MARK: Data files: MNIST's IDX (one line naming the file, exit 1)
+
+    static let data: [BadInput] = [
+        BadInput(id: "data-mnist-absent", area: .data, input: "--data mnist without data/mnist",
+                 action: .lesson("lesson03", ["--quick", "--data", "mnist"]), exit: 1,
+                 names: ["data/mnist", "MNIST not found", "--data synthetic"]),
+        BadInput(id: "data-idx-truncated", area: .data, input: "images file cut short",
+                 action: .lesson("lesson03", ["--quick", "--data", "mnist"], fixture: F.mnist(images: F.images(20).dropLast(100))),
+                 exit: 1, names: ["t10k-images-idx3-ubyte", "truncated", "download it again"]),
+        BadInput(id: "data-idx-overflow", area: .data, input: "IDX header 0xFFFFFFFF × 0xFFFFFFFF × 0xFFFFFFFF",
+                 action: .lesson("lesson03", ["--quick", "--data", "mnist"],
+                                 fixture: F.mnist(images: F.idx([0xFFFF_FFFF, 0xFFFF_FFFF, 0xFFFF_FFFF], [1, 2, 3]))),
+                 exit: 1, names: ["t10k-images-idx3-ubyte", "impossible header", "download it again"]),
+        BadInput(id: "data-idx-magic", area: .data, input: "a labels file in place of the images",
+                 action: .lesson("lesson04", ["--quick", "--data", "mnist"], fixture: F.mnist(images: F.labels(20))),
+                 exit: 1, names: ["t10k-images-idx3-ubyte", "wrong magic number 0x00000801", "expected 0x00000803"]),
+        BadInput(id: "data-idx-html", area: .data, input: "a saved web page named .gz",
+                 action: .lesson("lesson05", ["--quick", "--data", "mnist"],
+                                 fixture: F.mnist(images: Array("<!DOCTYPE html><p>Not Found".utf8), gzipName: true)),
+                 exit: 1, names: ["t10k-images-idx3-ubyte.gz", "a saved web page?"]),
+        BadInput(id: "data-gzip-corrupt", area: .data, input: "gzip data with damaged bytes",
+                 action: .lesson("lesson08", ["--quick", "--data", "mnist"], fixture: F.mnist(images: F.corruptGzip, gzipName: true)),
+                 exit: 1, names: ["t10k-images-idx3-ubyte.gz", "corrupt gzip data"]),
+        BadInput(id: "data-label-range", area: .data, input: "a label 12",
+                 action: .lesson("lesson03", ["--quick", "--data", "mnist"],
+                                 fixture: F.mnist(labels: F.idx([20], (0..<20).map { $0 == 5 ? 12 : UInt8($0 % 10) }))),
+                 exit: 1, names: ["t10k-labels-idx1-ubyte", "label 12 at position 5"]),
+        BadInput(id: "data-count-mismatch", area: .data, input: "20 images, 19 labels",
+                 action: .lesson("lesson03", ["--quick", "--data", "mnist"], fixture: F.mnist(labels: F.labels(19))),
+                 exit: 1, names: ["t10k-labels-idx1-ubyte", "has 19 labels", "20 images"]),
+        BadInput(id: "data-idx-dimensions", area: .data, input: "32×32 images",
+                 action: .lesson("lesson03", ["--quick", "--data", "mnist"],
+                                 fixture: F.mnist(images: F.idx([20, 32, 32], [UInt8](repeating: 9, count: 20 * 32 * 32)))),
+                 exit: 1, names: ["t10k-images-idx3-ubyte", "32×32", "28×28"]),
+        BadInput(id: "data-idx-empty", area: .data, input: "an empty images file",
+                 action: .lesson("lesson03", ["--quick", "--data", "mnist"], fixture: F.mnist(images: [])),
+                 exit: 1, names: ["t10k-images-idx3-ubyte", "the file is empty"]),
+        BadInput(id: "data-idx-folder", area: .data, input: "a folder named t10k-images-idx3-ubyte",
+                 action: .lesson("lesson03", ["--quick", "--data", "mnist"], fixture: F.mnistImagesFolder),
+                 exit: 1, names: ["t10k-images-idx3-ubyte", "is a folder, not a file"]),
+        BadInput(id: "data-mnist-0", area: .data, input: "MNIST files holding 0 images",
+                 action: .lesson("lesson05", ["--quick", "--data", "mnist"], fixture: F.mnist(count: 0)),
+                 exit: 1, names: ["data/mnist", "hold 0 digits", "at least 10 for training", "--data synthetic"]),
+        BadInput(id: "data-mnist-1", area: .data, input: "MNIST files holding 1 image (was 'nan%', exit 0)",
+                 action: .lesson("lesson03", ["--quick", "--data", "mnist"], fixture: F.mnist(count: 1)),
+                 exit: 1, names: ["data/mnist", "hold 1 digit (1 for training, 0 for validation)"]),
+        BadInput(id: "data-mnist-50-adaptation", area: .data, input: "50 MNIST images for a base of 4,000 (was a trap)",
+                 action: .lesson("lesson09", ["--quick", "--data", "mnist"], fixture: F.mnist(count: 50)),
+                 exit: 1, names: ["data/mnist", "hold 50 digits", "at least 4010 for training"]),
+        BadInput(id: "data-mnist-50-smaller-run", area: .data, input: "50 MNIST images in lesson 03: a smaller, sound run",
+                 action: .lesson("lesson03", ["--quick", "--data", "mnist"], fixture: F.mnist(count: 50)),
+                 exit: 0, names: [], stdoutHas: ["training set   : 40 images", "validation set : 10 images"],
+                 stdoutLacks: ["nan"]),
+    ]
+
+    // MARK: Data files: CSV (the E2E text data)
+    //
+    // RESERVED: rows for the E2E CSV reader (`--data e2e`) go here when it lands on this branch:
+    // a missing file, a missing column, an unbalanced quote, a row with too few fields, an
+    // empty file, invalid UTF-8, a meaning representation without attributes. Each: one line
+    // naming the file and the line number, exit 1.
+    static let csv: [BadInput] = []
+
+    // MARK: The cached base network (a warning, then the lesson goes on: exit 0)
+
+    static let cache: [BadInput] = [
+        BadInput(id: "cache-half-valid", area: .cache, input: "cached base: first tensor valid, second of the wrong shape",
+                 action: .lesson("lesson04", ["--quick"], fixture: F.cache(.wrongShape)), exit: 0,
+                 names: ["the cached base network data/cache/base_synthetic_seed1_", "was rejected", "fc1.bias",
+                         ".rejected-", "trained the base again"],
+                 stdoutHas: ["trained now in"]),
+        BadInput(id: "cache-wrong-key", area: .cache, input: "cached base: valid tensors, wrong metadata key",
+                 action: .lesson("lesson04", ["--quick"], fixture: F.cache(.wrongKey)), exit: 0,
+                 names: ["was rejected", "metadata 'key'", ".rejected-"], stdoutHas: ["trained now in"]),
+        BadInput(id: "cache-folder", area: .cache, input: "a folder at the cache file's path",
+                 action: .lesson("lesson04", ["--quick"], fixture: F.cache(.folder)), exit: 0,
+                 names: ["is a folder, not a cached base network", "not cached"], stdoutHas: ["not cached"]),
+        BadInput(id: "cache-folder-is-file", area: .cache, input: "data/cache is a file",
+                 action: .lesson("lesson04", ["--quick"], fixture: F.cache(.cacheFolderIsFile)), exit: 0,
+                 names: ["the cache folder data/cache is a file, not a folder"], stdoutHas: ["not cached"]),
+    ]
+
+    // MARK: Checkpoints (Checkpoint.load: all or nothing)
+
+    static let checkpoints: [BadInput] = [
+        BadInput(id: "checkpoint-nan", area: .checkpoint, input: "a checkpoint with a NaN weight",
+                 action: .library(F.checkpoint(.nan)), exit: 1, names: ["model.safetensors", "fc2.weight", "NaN"]),
+        BadInput(id: "checkpoint-extra", area: .checkpoint, input: "a checkpoint with an extra tensor",
+                 action: .library(F.checkpoint(.extra)), exit: 1, names: ["model.safetensors", "fc9.weight"]),
+        BadInput(id: "checkpoint-missing", area: .checkpoint, input: "a checkpoint without fc2.bias",
+                 action: .library(F.checkpoint(.missing)), exit: 1, names: ["model.safetensors", "fc2.bias"]),
+        BadInput(id: "checkpoint-truncated", area: .checkpoint, input: "a checkpoint cut short",
+                 action: .library(F.checkpoint(.truncated)), exit: 1, names: ["model.safetensors", "truncated"]),
+        BadInput(id: "checkpoint-metadata", area: .checkpoint, input: "a checkpoint of another configuration",
+                 action: .library(F.checkpoint(.metadata)), exit: 1, names: ["model.safetensors", "metadata 'sizes'"]),
+    ]
+
+    // MARK: Adapter files, Swift reader (AdapterFile.load: all or nothing)
+
+    static let adapterSwift: [BadInput] = [
+        BadInput(id: "swift-adapter-nan", area: .adapterSwift, input: "NaN coefficient",
+                 action: .library(F.swiftAdapter(.nanCoefficient)), exit: 1, names: ["adapter.safetensors", "fc1.nola_alpha", "NaN"]),
+        BadInput(id: "swift-adapter-dtype", area: .adapterSwift, input: "I32 tensor in an f32 file",
+                 action: .library(F.swiftAdapter(.int32Tensor)), exit: 1, names: ["fc1.nola_alpha", "is I32", "precision f32"]),
+        BadInput(id: "swift-adapter-seed", area: .adapterSwift, input: "root_seed -1",
+                 action: .library(F.swiftAdapter(.seed("-1"))), exit: 1, names: ["root_seed '-1'"]),
+        BadInput(id: "swift-adapter-rank0", area: .adapterSwift, input: "rank 0",
+                 action: .library(F.swiftAdapter(.metadata("rank", "0"))), exit: 1, names: ["metadata 'rank'", "positive integer"]),
+        BadInput(id: "swift-adapter-missing-key", area: .adapterSwift, input: "no 'k' key",
+                 action: .library(F.swiftAdapter(.metadata("k", nil))), exit: 1, names: ["metadata has no 'k'"]),
+        BadInput(id: "swift-adapter-layers-huge", area: .adapterSwift, input: "layer outputs 1e30",
+                 action: .library(F.swiftAdapter(.metadata("layers", #"[{"name": "fc1", "outputs": 1e30, "inputs": 12}]"#))),
+                 exit: 1, names: ["metadata 'layers'"]),
+        BadInput(id: "swift-adapter-other-layer", area: .adapterSwift, input: "a layer the model does not have",
+                 action: .library(F.swiftAdapter(.metadata("layers", #"[{"name": "fc9", "outputs": 8, "inputs": 12}]"#))),
+                 exit: 1, names: ["adapts layer 'fc9'", "its layers: fc1, fc2"]),
+        BadInput(id: "swift-adapter-rank-huge", area: .adapterSwift, input: "NOLA rank 2⁵³ (found by the fuzzer: a trap)",
+                 action: .library(F.swiftAdapter(.metadata("rank", "9007199254740993"))), exit: 1,
+                 names: ["layer 'fc1'", "would hold", "the file is damaged"]),
+        BadInput(id: "swift-adapter-newline-name", area: .adapterSwift, input: "a layer name with a newline in it",
+                 action: .library(F.swiftAdapter(.metadata("layers", #"[{"name": "fc1\nx", "outputs": 8, "inputs": 12}]"#))),
+                 exit: 1, names: [#"adapts layer 'fc1\nx'"#]),
+        BadInput(id: "swift-adapter-version", area: .adapterSwift, input: "format_version 2",
+                 action: .library(F.swiftAdapter(.metadata("format_version", "2"))), exit: 1, names: ["format version '2'"]),
+    ]
+
+    // MARK: Adapter files, Python reader (one line, exit 1; never a traceback, never "match" on NaN)
+
+    static let adapterPython: [BadInput] = [
+        BadInput(id: "python-nan", area: .adapterPython, input: "NaN coefficient",
+                 action: .python(["adapter.safetensors"], fixture: F.pythonAdapter(.nanCoefficient)), exit: 1,
+                 names: ["adapter.safetensors", "fc1.nola_alpha", "NaN"]),
+        BadInput(id: "python-inf-scale", area: .adapterPython, input: "infinite scale of packed coefficients",
+                 action: .python(["adapter.safetensors"], fixture: F.pythonAdapter(.infiniteScale)), exit: 1,
+                 names: ["fc1.nola_alpha.scale", "finite"]),
+        BadInput(id: "python-nan-c", area: .adapterPython, input: "c = nan",
+                 action: .python(["adapter.safetensors"], fixture: F.pythonAdapter(.metadata("c", "nan"))), exit: 1,
+                 names: ["metadata 'c'", "finite number"]),
+        BadInput(id: "python-dtype", area: .adapterPython, input: "I32 tensor in an f32 file (was read as numbers)",
+                 action: .python(["adapter.safetensors"], fixture: F.pythonAdapter(.int32Tensor)), exit: 1,
+                 names: ["fc1.nola_alpha", "int32", "precision f32"]),
+        BadInput(id: "python-seed-big", area: .adapterPython, input: "root_seed 2⁶⁴ (was wrapped)",
+                 action: .python(["adapter.safetensors"], fixture: F.pythonAdapter(.seed("18446744073709551616"))), exit: 1,
+                 names: ["root_seed", "0 to 2^64-1"]),
+        BadInput(id: "python-seed-negative", area: .adapterPython, input: "root_seed -1",
+                 action: .python(["adapter.safetensors"], fixture: F.pythonAdapter(.seed("-1"))), exit: 1,
+                 names: ["root_seed", "'-1'"]),
+        BadInput(id: "python-rank0", area: .adapterPython, input: "rank 0 (was a traceback)",
+                 action: .python(["adapter.safetensors"], fixture: F.pythonAdapter(.metadata("rank", "0"))), exit: 1,
+                 names: ["metadata 'rank'", "positive"]),
+        BadInput(id: "python-rank-text", area: .adapterPython, input: "rank 'four'",
+                 action: .python(["adapter.safetensors"], fixture: F.pythonAdapter(.metadata("rank", "four"))), exit: 1,
+                 names: ["metadata 'rank'", "'four'"]),
+        BadInput(id: "python-missing-key", area: .adapterPython, input: "no 'k' key (was a bare KeyError)",
+                 action: .python(["adapter.safetensors"], fixture: F.pythonAdapter(.metadata("k", nil))), exit: 1,
+                 names: ["metadata has no 'k'"]),
+        BadInput(id: "python-missing-tensor", area: .adapterPython, input: "no fc2.nola_beta tensor",
+                 action: .python(["adapter.safetensors"], fixture: F.pythonAdapter(.missingTensor)), exit: 1,
+                 names: ["has no tensor 'fc2.nola_beta'"]),
+        BadInput(id: "python-rank-huge", area: .adapterPython, input: "NOLA rank 2⁵³",
+                 action: .python(["adapter.safetensors"], fixture: F.pythonAdapter(.metadata("rank", "9007199254740993"))), exit: 1,
+                 names: ["metadata 'rank'", "9007199254740993"]),
+        BadInput(id: "python-not-safetensors", area: .adapterPython, input: "a text file",
+                 action: .python(["adapter.safetensors"], fixture: F.pythonAdapter(.text)), exit: 1,
+                 names: ["adapter.safetensors", "cannot read as safetensors"]),
+        BadInput(id: "python-compare-nan", area: .adapterPython, input: "--compare with a NaN in the reference ΔW (was 'match')",
+                 action: .python(["adapter.safetensors", "--compare", "delta.safetensors"], fixture: F.pythonAdapter(.nanDelta)),
+                 exit: 1, names: ["delta.safetensors", "fc1.delta_W", "NaN"]),
+        BadInput(id: "python-compare-missing", area: .adapterPython, input: "--compare with a file that is not there",
+                 action: .python(["adapter.safetensors", "--compare", "nowhere.safetensors"], fixture: F.pythonAdapter(.valid)),
+                 exit: 1, names: ["nowhere.safetensors", "cannot read"]),
+    ]
+
+    // MARK: Output folders and streams (one line, exit 1)
+
+    static let output: [BadInput] = [
+        BadInput(id: "output-plots-under-file", area: .output, input: "--plots inside a file",
+                 action: .lesson("lesson07", ["--quick", "--plots", "afile/plots"], fixture: F.file("afile")), exit: 1,
+                 names: ["cannot create the plots folder", "afile/plots/lesson07", "Not a directory", "--plots"]),
+        BadInput(id: "output-lesson-folder-is-file", area: .output, input: "plots/lesson07 is a file",
+                 action: .lesson("lesson07", ["--quick"], fixture: F.file("plots/lesson07")), exit: 1,
+                 names: ["plots/lesson07", "a file of that name is in the way"]),
+        BadInput(id: "output-figure-is-folder", area: .output, input: "plots/lesson07/coverage.dat is a folder (was NSCocoaErrorDomain 512)",
+                 action: .lesson("lesson07", ["--quick"], fixture: F.folder("plots/lesson07/coverage.dat")), exit: 1,
+                 names: ["cannot write plots/lesson07/coverage.dat (Is a directory)"]),
+        BadInput(id: "output-plots-nowhere", area: .output, input: "--plots under /proc (cannot be created)",
+                 action: .lesson("lesson07", ["--quick", "--plots", "/proc/nola-no-such-place"]), exit: 1,
+                 names: ["/proc/nola-no-such-place/lesson07", "No such file or directory"]),
+        BadInput(id: "output-stdout-full", area: .output, input: "lesson01 > /dev/full (was exit 0)",
+                 action: .lesson("lesson01", ["--quick"], stdout: "/dev/full"), exit: 1,
+                 names: ["standard output", "No space left on device"]),
+        BadInput(id: "output-adapter-folder", area: .output, input: "lesson06's adapter file path is a folder",
+                 action: .lesson("lesson06", ["--quick"], fixture: F.folder("plots/lesson06/nola_adapter.safetensors")), exit: 1,
+                 names: ["nola_adapter.safetensors", "Is a directory"]),
+    ]
+
+    // MARK: External programs: gnuplot (a warning, the lesson goes on: exit 0)
+
+    static let external: [BadInput] = [
+        BadInput(id: "gnuplot-missing", area: .external, input: "no gnuplot on the PATH",
+                 action: .lesson("lesson07", ["--quick"], environment: ["PATH": "/nonexistent"]), exit: 0,
+                 names: ["gnuplot is not installed", "gnuplot-nox", "plots/lesson07/coverage.gp"],
+                 stdoutHas: ["plots/lesson07/coverage.{gp,dat}\n"], stdoutLacks: ["png"]),
+        BadInput(id: "gnuplot-failing", area: .external, input: "a gnuplot that fails",
+                 action: .lesson("lesson07", ["--quick"], fixture: F.fakeGnuplot("echo 'line 3: unknown terminal type' >&2; exit 1"),
+                                 environment: ["PATH": "{dir}/fake-bin"]), exit: 0,
+                 names: ["gnuplot could not render plots/lesson07/coverage.gp", "unknown terminal type"],
+                 stdoutHas: ["coverage.{gp,dat}\n"]),
+        BadInput(id: "gnuplot-hanging", area: .external, input: "a gnuplot that never returns (was a hang)",
+                 action: .lesson("lesson07", ["--quick"], fixture: F.fakeGnuplot("/bin/sleep 60 & wait"),
+                                 environment: ["PATH": "{dir}/fake-bin", "NOLA_GNUPLOT_TIMEOUT": "1"]), exit: 0,
+                 names: ["gnuplot did not finish plots/lesson07/coverage.gp within 1.0 s", "was stopped"],
+                 stdoutHas: ["coverage.{gp,dat}\n", "Done in"]),
+    ]
+}

@@ -1,0 +1,205 @@
+import Foundation
+import NOLAKit
+
+/// The damaged files and folders of the bad-input catalogue (`BadInputCatalogue.swift`). Each
+/// fixture writes into the row's folder, which is the run's working directory: `data/mnist/…`,
+/// `data/cache/…`, `plots/…`, `adapter.safetensors`.
+enum BadInputFixtures {
+    typealias Fixture = BadInput.Fixture
+
+    // MARK: Files and folders
+
+    /// Writes `bytes` at `path` under `folder`, creating the folders above it.
+    static func write(_ bytes: [UInt8], _ path: String, in folder: URL) throws {
+        let url = folder.appendingPathComponent(path)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try Data(bytes).write(to: url)
+    }
+
+    /// A plain file at `path` (where a folder is expected).
+    static func file(_ path: String) -> Fixture {
+        { try write(Array("not a folder\n".utf8), path, in: $0) }
+    }
+
+    /// A folder at `path` (where a file is expected).
+    static func folder(_ path: String) -> Fixture {
+        { try FileManager.default.createDirectory(at: $0.appendingPathComponent(path), withIntermediateDirectories: true) }
+    }
+
+    /// `fake-bin/gnuplot`, a shell script running `body` (see `TestExecutables` on close-on-exec).
+    static func fakeGnuplot(_ body: String) -> Fixture {
+        { folder in
+            let script = try TestExecutables.script("gnuplot", body)
+            let bin = folder.appendingPathComponent("fake-bin")
+            try FileManager.default.createDirectory(at: bin, withIntermediateDirectories: true)
+            try FileManager.default.createSymbolicLink(at: bin.appendingPathComponent("gnuplot"), withDestinationURL: script)
+        }
+    }
+
+    // MARK: MNIST's IDX files
+
+    /// An IDX file of unsigned bytes: magic `0x0000 08 d`, the sizes big-endian, the elements.
+    static func idx(_ sizes: [Int], _ elements: [UInt8]) -> [UInt8] {
+        var bytes: [UInt8] = []
+        func append32(_ v: UInt32) { bytes += [UInt8(v >> 24), UInt8((v >> 16) & 0xFF), UInt8((v >> 8) & 0xFF), UInt8(v & 0xFF)] }
+        append32(0x0800 | UInt32(sizes.count))
+        for size in sizes { append32(UInt32(size)) }
+        return bytes + elements
+    }
+
+    /// `n` 28×28 images of a simple pattern.
+    static func images(_ n: Int) -> [UInt8] {
+        idx([n, 28, 28], (0..<(n * 784)).map { UInt8(($0 * 7 + $0 / 784) % 256) })
+    }
+
+    /// `n` labels 0, 1, …, 9, 0, …
+    static func labels(_ n: Int) -> [UInt8] { idx([n], (0..<n).map { UInt8($0 % 10) }) }
+
+    /// A gzip header followed by bytes that are not deflate data.
+    static let corruptGzip: [UInt8] = [0x1F, 0x8B, 8, 0, 0, 0, 0, 0, 0, 3] + (0..<200).map { UInt8(($0 * 37 + 11) % 256) | 0x06 }
+
+    /// `data/mnist/t10k-{images,labels}-…`: `images` and `labels` as given, else valid files of
+    /// `count` digits; `gzipName` names the images file `….gz`.
+    static func mnist(images: [UInt8]? = nil, labels: [UInt8]? = nil, count: Int = 20, gzipName: Bool = false) -> Fixture {
+        { folder in
+            try write(images ?? Self.images(count), "data/mnist/t10k-images-idx3-ubyte" + (gzipName ? ".gz" : ""), in: folder)
+            try write(labels ?? Self.labels(count), "data/mnist/t10k-labels-idx1-ubyte", in: folder)
+        }
+    }
+
+    static let mnistImagesFolder: Fixture = { folder in
+        try FileManager.default.createDirectory(
+            at: folder.appendingPathComponent("data/mnist/t10k-images-idx3-ubyte"), withIntermediateDirectories: true)
+        try write(labels(20), "data/mnist/t10k-labels-idx1-ubyte", in: folder)
+    }
+
+    // MARK: The cached base network of lessons 04, 06, 09, 10
+
+    enum CacheDamage: Sendable { case wrongShape, wrongKey, folder, cacheFolderIsFile }
+
+    /// The cache file a default `--quick` run of lesson 04 looks for.
+    static let cacheName = "data/cache/base_synthetic_seed1_\(AdaptationTask.Pretraining().key).safetensors"
+
+    /// A valid cache for that run: the base pretrained here, once (about two seconds).
+    static let validBase: Result<SafeTensorsFile, any Error> = Result {
+        try AdaptationTask(source: .synthetic, seed: 1, adaptCount: 10, validationCount: 10, cacheFolder: nil).baseWeights
+    }
+
+    static func cache(_ damage: CacheDamage) -> Fixture {
+        { folder in
+            switch damage {
+            case .wrongShape:
+                // fc1.weight (loaded first) valid, fc1.bias of the wrong shape: the old loader
+                // assigned the first before it found the second.
+                var file = try validBase.get()
+                file.tensors["fc1.bias"] = SafeTensorsFile.Tensor(Matrix(rows: 1, cols: 255))
+                try write(file.encoded(), cacheName, in: folder)
+            case .wrongKey:
+                var file = try validBase.get()
+                file.metadata["key"] = "mlp784-256-10_n4000_e1_b64_lr0.05"
+                try write(file.encoded(), cacheName, in: folder)
+            case .folder:
+                try FileManager.default.createDirectory(at: folder.appendingPathComponent(cacheName), withIntermediateDirectories: true)
+            case .cacheFolderIsFile:
+                try write(Array("x".utf8), "data/cache", in: folder)
+            }
+        }
+    }
+
+    // MARK: Checkpoints
+
+    enum CheckpointDamage: Sendable { case nan, extra, missing, truncated, metadata }
+
+    /// Writes a damaged checkpoint of a 12-8-3 MLP and loads it into another; the load must
+    /// throw and leave that model as it was.
+    static func checkpoint(_ damage: CheckpointDamage) -> @Sendable (URL) throws -> Void {
+        { folder in
+            let url = folder.appendingPathComponent("model.safetensors")
+            var file = Checkpoint.file(of: Sequential.mlp([12, 8, 3], seed: 1), metadata: ["sizes": "12-8-3"])
+            var bytes: [UInt8]? = nil
+            switch damage {
+            case .nan: file.tensors["fc2.weight"]!.bytes[4..<8] = [0, 0, 0xC0, 0x7F]
+            case .extra: file.tensors["fc9.weight"] = SafeTensorsFile.Tensor(Matrix(rows: 1, cols: 1))
+            case .missing: file.tensors["fc2.bias"] = nil
+            case .truncated: bytes = Array(file.encoded().dropLast(10))
+            case .metadata: file.metadata["sizes"] = "12-9-3"
+            }
+            try Data(bytes ?? file.encoded()).write(to: url)
+            let target = Sequential.mlp([12, 8, 3], seed: 2)
+            let before = target.parameters.map(\.value)
+            do {
+                try Checkpoint.load(target, from: url, requiring: ["sizes": "12-8-3"])
+            } catch {
+                guard target.parameters.map(\.value) == before else { throw FixtureFailure("a rejected checkpoint changed the model") }
+                throw error
+            }
+        }
+    }
+
+    // MARK: Adapter files
+
+    enum AdapterDamage: Sendable {
+        case valid, nanCoefficient, int32Tensor, missingTensor, text, nanDelta, infiniteScale
+        case seed(String)
+        /// Sets metadata `key` to the value, or removes it (nil).
+        case metadata(String, String?)
+    }
+
+    /// A NOLA adapter (rank 2, k = 4, l = 3) on a 12-8-3 MLP, with non-zero coefficients.
+    static func adaptedModel() -> (Sequential, AdapterMethod) {
+        let model = Sequential.mlp([12, 8, 3], seed: 1)
+        let method = AdapterMethod.nola(rank: 2, k: 4, l: 3, c: 1, basis: .perLayer)
+        model.attach(method, seed: 5)
+        for (i, p) in model.parameters.enumerated() where p.isTrainable {
+            p.value = RandomStream(seed: 9, stream: UInt64(i)).uniformMatrix(rows: p.value.rows, cols: p.value.cols, bound: 0.5)
+        }
+        return (model, method)
+    }
+
+    /// Writes `adapter.safetensors` (and `delta.safetensors`, Swift's ΔW) with `damage`.
+    static func adapterFiles(_ damage: AdapterDamage, in folder: URL) throws {
+        let (model, method) = adaptedModel()
+        var file = AdapterFile.file(of: model, method: method, seed: 5)
+        var delta = AdapterFile.deltaWeights(of: model)
+        var bytes: [UInt8]? = nil
+        switch damage {
+        case .valid: break
+        case .nanCoefficient: file.tensors["fc1.nola_alpha"]!.bytes[0..<4] = [0, 0, 0xC0, 0x7F]
+        case .int32Tensor: file.tensors["fc1.nola_alpha"]!.dtype = .i32
+        case .missingTensor: file.tensors["fc2.nola_beta"] = nil
+        case .text: bytes = Array("this is not an adapter\n".utf8)
+        case .nanDelta: delta.tensors["fc1.delta_W"]!.bytes[0..<4] = [0, 0, 0xC0, 0x7F]
+        case .infiniteScale:
+            file = AdapterFile.file(of: model, method: method, seed: 5, precision: .quantized(bits: 4))
+            file.tensors["fc1.nola_alpha.scale"] = SafeTensorsFile.Tensor(float32: [.infinity], shape: [1])
+        case .seed(let text): file.metadata["root_seed"] = text
+        case .metadata(let key, let value): file.metadata[key] = value
+        }
+        try write(bytes ?? file.encoded(), "adapter.safetensors", in: folder)
+        try write(delta.encoded(), "delta.safetensors", in: folder)
+    }
+
+    /// Loads the damaged file into a fresh 12-8-3 MLP: it must throw and attach nothing.
+    static func swiftAdapter(_ damage: AdapterDamage) -> @Sendable (URL) throws -> Void {
+        { folder in
+            try adapterFiles(damage, in: folder)
+            let model = Sequential.mlp([12, 8, 3], seed: 1)
+            do {
+                try AdapterFile.load(from: folder.appendingPathComponent("adapter.safetensors"), into: model)
+            } catch {
+                guard model.adaptedSites.isEmpty else { throw FixtureFailure("a rejected adapter file was attached") }
+                throw error
+            }
+        }
+    }
+
+    static func pythonAdapter(_ damage: AdapterDamage) -> Fixture {
+        { try adapterFiles(damage, in: $0) }
+    }
+}
+
+/// A fixture's own check failed (the line then names no culprit, and the row fails).
+struct FixtureFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

@@ -160,13 +160,35 @@ extension BadInput {
                  stdoutLacks: ["nan"]),
     ]
 
-    // MARK: Data files: CSV (the E2E text data)
-    //
-    // RESERVED: rows for the E2E CSV reader (`--data e2e`) go here when it lands on this branch:
-    // a missing file, a missing column, an unbalanced quote, a row with too few fields, an
-    // empty file, invalid UTF-8, a meaning representation without attributes. Each: one line
-    // naming the file and the line number, exit 1.
-    static let csv: [BadInput] = []
+    // MARK: Data files: CSV (the E2E text data; one line naming the file and line, exit 1)
+
+    static let csv: [BadInput] = [
+        BadInput(id: "csv-missing", area: .csv, input: "E2E data without data/e2e",
+                 action: .library(F.e2eData(nil)), exit: 1, names: ["data/e2e", "not found", "--data synthetic"]),
+        BadInput(id: "csv-header", area: .csv, input: "devset.csv whose header is 'meaning,text'",
+                 action: .library(F.e2eData("meaning,text\n\"name[A]\",A.\n")), exit: 1,
+                 names: ["devset.csv:1", "header", "expected 'mr,ref'"]),
+        BadInput(id: "csv-unbalanced-quote", area: .csv, input: "a quoted field never closed",
+                 action: .library(F.e2eData("mr,ref\n\"name[A], area[riverside]\",\"A is by the river.\n")), exit: 1,
+                 names: ["devset.csv:2", "quote"]),
+        BadInput(id: "csv-fields", area: .csv, input: "a row with one field",
+                 action: .library(F.e2eData("mr,ref\n\"name[A]\",A.\nname[B]\n")), exit: 1,
+                 names: ["devset.csv:3", "1 fields, expected 2"]),
+        BadInput(id: "csv-empty", area: .csv, input: "an empty devset.csv",
+                 action: .library(F.e2eData("")), exit: 1, names: ["devset.csv", "empty"]),
+        BadInput(id: "csv-not-utf8", area: .csv, input: "Latin-1 bytes (the £ of 'less than £20')",
+                 action: .library(F.e2eData(bytes: Array("mr,ref\n\"name[A], priceRange[less than ".utf8) + [0xA3]
+                                                   + Array("20]\",A is cheap.\n".utf8))), exit: 1,
+                 names: ["devset.csv", "UTF-8"]),
+        BadInput(id: "csv-mr-no-attributes", area: .csv, input: "an MR with no attribute[value] pairs",
+                 action: .library(F.e2eData("mr,ref\njust words,A sentence.\n")), exit: 1, names: ["devset.csv:2", "MR"]),
+        BadInput(id: "csv-mr-unknown-attribute", area: .csv, input: "an MR with an attribute E2E does not have",
+                 action: .library(F.e2eData("mr,ref\n\"name[A], parking[yes]\",A has parking.\n")), exit: 1,
+                 names: ["devset.csv:2", "parking"]),
+        BadInput(id: "csv-scorer-count", area: .csv, input: "e2e-score: 2 outputs for 1 MR of references",
+                 action: .library(F.scorerInput(hypotheses: "One.\nTwo.\n", references: "mr,ref\n\"name[A]\",A.\n")), exit: 1,
+                 names: ["hyps.txt", "2", "1"]),
+    ]
 
     // MARK: The cached base network (a warning, then the lesson goes on: exit 0)
 

@@ -196,6 +196,36 @@ enum BadInputFixtures {
     static func pythonAdapter(_ damage: AdapterDamage) -> Fixture {
         { try adapterFiles(damage, in: $0) }
     }
+
+    // MARK: E2E CSV files
+
+    /// Loads the E2E data from the row's `data/e2e`, after writing `text` as its devset.csv (and a
+    /// valid testset_w_refs.csv); nil writes nothing (the files are missing).
+    static func e2eData(_ text: String?) -> @Sendable (URL) throws -> Void {
+        e2eData(bytes: text.map { Array($0.utf8) })
+    }
+
+    /// As `e2eData(_:)`, with the devset's raw bytes.
+    static func e2eData(bytes: [UInt8]?) -> @Sendable (URL) throws -> Void {
+        { folder in
+            if let bytes {
+                try write(bytes, "data/e2e/devset.csv", in: folder)
+                try write(Array("mr,ref\n\"name[A], area[riverside]\",A is by the river.\n".utf8),
+                          "data/e2e/testset_w_refs.csv", in: folder)
+            }
+            _ = try E2EData.load(.e2e(folder: folder.appendingPathComponent("data/e2e").path))
+        }
+    }
+
+    /// Reads `hyps.txt` and `refs.csv` as `e2e-score` does and checks that their counts agree.
+    static func scorerInput(hypotheses: String, references: String) -> @Sendable (URL) throws -> Void {
+        { folder in
+            try write(Array(hypotheses.utf8), "hyps.txt", in: folder)
+            try write(Array(references.utf8), "refs.csv", in: folder)
+            _ = try E2EScorerInput.load(hypotheses: folder.appendingPathComponent("hyps.txt").path,
+                                        references: folder.appendingPathComponent("refs.csv").path)
+        }
+    }
 }
 
 /// A fixture's own check failed (the line then names no culprit, and the row fails).

@@ -42,10 +42,16 @@ let package = Package(
             name: "CPhiloxAVX2",
             cSettings: [.unsafeFlags(["-O2"], .when(configuration: .debug))]
         ),
+        // What Swift cannot reach by itself: cpuid, the floating-point control register (flush to
+        // zero), and OpenBLAS's kernel selection and worker threads (looked up at run time).
+        .target(
+            name: "CMachine",
+            cSettings: [.unsafeFlags(["-O2"], .when(configuration: .debug))]
+        ),
         // The mathematics: random streams, matrices, layers, adapters, quantization, data. No printing.
         .target(
             name: "NOLAKit",
-            dependencies: ["COpenBLAS", "CZlib", "CPhiloxAVX2"],
+            dependencies: ["COpenBLAS", "CZlib", "CPhiloxAVX2", "CMachine"],
             swiftSettings: optimizedInDebug
         ),
         // What makes a program a lesson: options, narration, tables, progress, gnuplot figures.

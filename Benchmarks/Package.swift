@@ -1,5 +1,6 @@
 // swift-tools-version: 6.1
-// Speed benchmarks of NOLAKit with package-benchmark (ordo-one), in release builds:
+// Speed benchmarks of NOLAKit with ordo-one's Benchmark package (formerly package-benchmark), in
+// release builds:
 //
 //     cd Benchmarks && swift package --allow-writing-to-package-directory benchmark
 //
@@ -13,17 +14,17 @@ let package = Package(
     platforms: [.macOS(.v14)],
     dependencies: [
         .package(name: "NOLALessons", path: ".."),
-        .package(url: "https://github.com/ordo-one/package-benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
     ],
     targets: [
         .executableTarget(
             name: "NOLABenchmarks",
             dependencies: [
                 .product(name: "NOLAKit", package: "NOLALessons"),
-                .product(name: "Benchmark", package: "package-benchmark"),
+                .product(name: "Benchmark", package: "benchmark"),
             ],
             path: "NOLABenchmarks",
-            plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         )
     ]
 )

@@ -8,7 +8,8 @@ import CMachine
 /// slower on subnormal inputs and 3.5× on subnormal results (measured on an AMD Zen 3), and
 /// Intel CPUs are worse. Training produces them where gradients fade (frozen layers, tiny
 /// learning-rate products, the tails of a softmax), and a step then slows down several times for
-/// no visible reason.
+/// no visible reason (here, an Adam step of the 784-256-10 MLP whose gradients were all
+/// subnormal took 1.36–1.40× as long as a normal one; with flush-to-zero 1.01×).
 ///
 /// Flush-to-zero (FTZ: a subnormal result becomes 0) and denormals-are-zero (DAZ: a subnormal
 /// input reads as 0) make those operations full speed; the values lost are below 10⁻³⁸, far

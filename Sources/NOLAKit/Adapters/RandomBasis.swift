@@ -176,34 +176,64 @@ public final class RandomBasis {
 
     /// `out[j] += Σ_{i<count} c[i] · tile[i·stride + j]` for `j < width`: the sum from 0 in the
     /// order of `i` (products and sums rounded separately) in `sum` (room for `width` floats),
-    /// then one addition to `out[j]`. The basis rows are read one after the other (one stream
-    /// for the prefetcher), eight columns at a time in SIMD lanes, the rest one by one with the
-    /// same operations.
+    /// then one addition to `out[j]`. Eight rows at a time stream through (eight prefetch
+    /// streams; `sum` is loaded and stored once per eight rows), eight columns at a time in SIMD
+    /// lanes, the rest one by one with the same operations in the same order.
     static func combineTile(
         _ c: UnsafePointer<Float>, count: Int, tile: UnsafePointer<Float>, stride: Int, width: Int,
         sum: UnsafeMutablePointer<Float>, into out: UnsafeMutablePointer<Float>
     ) {
+        typealias V = SIMD8<Float>
         let whole = width & ~7
         let raw = UnsafeRawPointer(tile), rawSum = UnsafeMutableRawPointer(sum), rawOut = UnsafeMutableRawPointer(out)
+        let rowBytes = stride * 4
         sum.update(repeating: 0, count: width)
-        for i in 0..<count {
-            let ci = c[i], lanes = SIMD8<Float>(repeating: c[i])
+        var i = 0
+        while i + 8 <= count {
+            let c0 = V(repeating: c[i]), c1 = V(repeating: c[i + 1]), c2 = V(repeating: c[i + 2]), c3 = V(repeating: c[i + 3])
+            let c4 = V(repeating: c[i + 4]), c5 = V(repeating: c[i + 5]), c6 = V(repeating: c[i + 6]), c7 = V(repeating: c[i + 7])
+            let base = i * rowBytes
             var j = 0
             while j < whole {
-                let m = raw.loadUnaligned(fromByteOffset: (i * stride + j) * 4, as: SIMD8<Float>.self)
-                let s = rawSum.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self)
-                rawSum.storeBytes(of: s + lanes * m, toByteOffset: j * 4, as: SIMD8<Float>.self)
+                let at = base + j * 4
+                var s = rawSum.loadUnaligned(fromByteOffset: j * 4, as: V.self)
+                s = s + c0 * raw.loadUnaligned(fromByteOffset: at, as: V.self)
+                s = s + c1 * raw.loadUnaligned(fromByteOffset: at + rowBytes, as: V.self)
+                s = s + c2 * raw.loadUnaligned(fromByteOffset: at + 2 * rowBytes, as: V.self)
+                s = s + c3 * raw.loadUnaligned(fromByteOffset: at + 3 * rowBytes, as: V.self)
+                s = s + c4 * raw.loadUnaligned(fromByteOffset: at + 4 * rowBytes, as: V.self)
+                s = s + c5 * raw.loadUnaligned(fromByteOffset: at + 5 * rowBytes, as: V.self)
+                s = s + c6 * raw.loadUnaligned(fromByteOffset: at + 6 * rowBytes, as: V.self)
+                s = s + c7 * raw.loadUnaligned(fromByteOffset: at + 7 * rowBytes, as: V.self)
+                rawSum.storeBytes(of: s, toByteOffset: j * 4, as: V.self)
+                j += 8
+            }
+            while j < width {
+                var s = sum[j]
+                for r in i..<(i + 8) { s = s + c[r] * tile[r * stride + j] }
+                sum[j] = s
+                j += 1
+            }
+            i += 8
+        }
+        while i < count {
+            let ci = c[i], lanes = V(repeating: c[i])
+            var j = 0
+            while j < whole {
+                let s = rawSum.loadUnaligned(fromByteOffset: j * 4, as: V.self)
+                rawSum.storeBytes(of: s + lanes * raw.loadUnaligned(fromByteOffset: i * rowBytes + j * 4, as: V.self), toByteOffset: j * 4, as: V.self)
                 j += 8
             }
             while j < width {
                 sum[j] = sum[j] + ci * tile[i * stride + j]
                 j += 1
             }
+            i += 1
         }
         var j = 0
         while j < whole {
-            let o = rawOut.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self)
-            rawOut.storeBytes(of: o + rawSum.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self), toByteOffset: j * 4, as: SIMD8<Float>.self)
+            let o = rawOut.loadUnaligned(fromByteOffset: j * 4, as: V.self)
+            rawOut.storeBytes(of: o + rawSum.loadUnaligned(fromByteOffset: j * 4, as: V.self), toByteOffset: j * 4, as: V.self)
             j += 8
         }
         while j < width {
@@ -214,28 +244,50 @@ public final class RandomBasis {
 
     /// `d[i] += Σ_{j<width} tile[i·stride + j] · g[j]` for `i < count`: eight partial sums over
     /// columns `j ≡ 0 … 7 (mod 8)` of the whole octets, added lane 0 to 7, then the remaining
-    /// columns in order, then one addition to `d[i]`.
+    /// columns in order, then one addition to `d[i]`. Four rows at a time share each load of `g`
+    /// (rows are independent: grouping them changes no bit).
     static func projectTile(
         _ tile: UnsafePointer<Float>, count: Int, stride: Int, width: Int, g: UnsafePointer<Float>,
         addingTo d: UnsafeMutablePointer<Float>
     ) {
+        typealias V = SIMD8<Float>
         let raw = UnsafeRawPointer(tile), rawG = UnsafeRawPointer(g)
-        let whole = width & ~7
-        for i in 0..<count {
-            var lanes = SIMD8<Float>(repeating: 0)
+        let whole = width & ~7, rowBytes = stride * 4
+        @inline(__always) func finish(_ lanes: V, row i: Int) {
+            var s: Float = 0
+            for lane in 0..<8 { s = s + lanes[lane] }
+            for j in whole..<width { s = s + tile[i * stride + j] * g[j] }
+            d[i] = d[i] + s
+        }
+        var i = 0
+        while i + 4 <= count {
+            var a0 = V(repeating: 0), a1 = V(repeating: 0), a2 = V(repeating: 0), a3 = V(repeating: 0)
+            let base = i * rowBytes
             var j = 0
             while j < whole {
-                let m = raw.loadUnaligned(fromByteOffset: (i * stride + j) * 4, as: SIMD8<Float>.self)
-                lanes = lanes + m * rawG.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self)
+                let gj = rawG.loadUnaligned(fromByteOffset: j * 4, as: V.self), at = base + j * 4
+                a0 = a0 + raw.loadUnaligned(fromByteOffset: at, as: V.self) * gj
+                a1 = a1 + raw.loadUnaligned(fromByteOffset: at + rowBytes, as: V.self) * gj
+                a2 = a2 + raw.loadUnaligned(fromByteOffset: at + 2 * rowBytes, as: V.self) * gj
+                a3 = a3 + raw.loadUnaligned(fromByteOffset: at + 3 * rowBytes, as: V.self) * gj
                 j += 8
             }
-            var sum: Float = 0
-            for lane in 0..<8 { sum = sum + lanes[lane] }
-            while j < width {
-                sum = sum + tile[i * stride + j] * g[j]
-                j += 1
+            finish(a0, row: i)
+            finish(a1, row: i + 1)
+            finish(a2, row: i + 2)
+            finish(a3, row: i + 3)
+            i += 4
+        }
+        while i < count {
+            var a = V(repeating: 0)
+            var j = 0
+            while j < whole {
+                a = a + raw.loadUnaligned(fromByteOffset: i * rowBytes + j * 4, as: V.self)
+                    * rawG.loadUnaligned(fromByteOffset: j * 4, as: V.self)
+                j += 8
             }
-            d[i] = d[i] + sum
+            finish(a, row: i)
+            i += 1
         }
     }
 }

@@ -206,3 +206,54 @@ struct MachineBLASCoreTests {
         #expect(OpenBLASInfo.current.version != nil, "this machine's OpenBLAS: \(OpenBLASInfo.current.config)")
     }
 }
+
+/// `PeakFlops.estimate` on `/proc/cpuinfo` texts.
+@Suite("Machine: the CPU's peak GFLOPS")
+struct MachinePeakFlopsTests {
+    /// `/proc/cpuinfo` with one block per logical CPU.
+    static func cpuinfo(_ cpus: [(physical: Int, core: Int)], megahertz: Double) -> String {
+        cpus.enumerated().map { i, c in
+            "processor\t: \(i)\ncpu MHz\t\t: \(megahertz)\nphysical id\t: \(c.physical)\ncore id\t\t: \(c.core)\n"
+        }.joined(separator: "\n")
+    }
+
+    @Test("this machine's kind: 2 Zen 3 cores, AVX2, 2.45 GHz → 2 × 2 × 8 × 2 × 2.45 = 156.5 GFLOPS")
+    func zen3() throws {
+        let text = Self.cpuinfo([(0, 0), (0, 1)], megahertz: 2445.432)
+        let peak = try #require(PeakFlops.estimate(cpu: MachineBLASCoreTests.avx2, cpuinfo: text, fallbackCores: 2))
+        #expect(peak.cores == 2 && peak.fmaUnits == 2 && peak.floatsPerRegister == 8)
+        #expect(abs(peak.gflops - 156.507648) < 1e-6)
+        #expect(peak.formula.contains("= 156.5 GFLOPS"))
+        #expect(peak.assumptions.count == 3)
+    }
+
+    @Test("hyper-threads count once; AVX-512 Xeons get 16 floats × 2 units; Zen 1 and Zen 4 one unit")
+    func families() throws {
+        // Two sockets × 2 cores × 2 threads: 4 physical cores.
+        let smt = Self.cpuinfo([(0, 0), (0, 1), (0, 0), (0, 1), (1, 0), (1, 1), (1, 0), (1, 1)], megahertz: 2000)
+        let xeon = try #require(PeakFlops.estimate(cpu: MachineBLASCoreTests.avx512, cpuinfo: smt, fallbackCores: 8))
+        #expect(xeon.cores == 4 && xeon.fmaUnits == 2 && xeon.floatsPerRegister == 16)
+        #expect(xeon.gflops == 4 * 2 * 16 * 2 * 2.0)
+        var zen1 = MachineBLASCoreTests.avx2
+        zen1.family = 0x17
+        zen1.model = 0x08
+        #expect(try #require(PeakFlops.estimate(cpu: zen1, cpuinfo: smt, fallbackCores: 8)).fmaUnits == 1)
+        var zen4 = MachineBLASCoreTests.avx512
+        zen4.vendor = "AuthenticAMD"
+        zen4.family = 0x19
+        zen4.model = 0x61
+        let peak4 = try #require(PeakFlops.estimate(cpu: zen4, cpuinfo: smt, fallbackCores: 8))
+        #expect(peak4.fmaUnits == 1 && peak4.floatsPerRegister == 16)
+        let sse = try #require(PeakFlops.estimate(cpu: MachineBLASCoreTests.sseOnly, cpuinfo: smt, fallbackCores: 8))
+        #expect(sse.fmaUnits == 1 && sse.floatsPerRegister == 4)
+    }
+
+    @Test("no core ids: logical CPUs are counted; no clock: no estimate")
+    func missingFields() throws {
+        let noIDs = "processor\t: 0\ncpu MHz\t\t: 3000.0\n\nprocessor\t: 1\ncpu MHz\t\t: 3100.5\n"
+        let peak = try #require(PeakFlops.estimate(cpu: MachineBLASCoreTests.avx2, cpuinfo: noIDs, fallbackCores: 2))
+        #expect(peak.cores == 2 && peak.megahertz == 3100.5)
+        #expect(peak.assumptions[0].contains("logical CPUs"))
+        #expect(PeakFlops.estimate(cpu: MachineBLASCoreTests.avx2, cpuinfo: "processor\t: 0\n", fallbackCores: 2) == nil)
+    }
+}

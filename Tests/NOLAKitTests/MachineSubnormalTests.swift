@@ -8,10 +8,12 @@ import Testing
 /// per process, and other tests must not see them change.
 @Suite("Machine: subnormal floats are flushed to zero")
 struct MachineSubnormalTests {
-    /// `C = A·B` for `n × n` matrices with every `A` element subnormal (10⁻³⁹) and `B = 1`:
+    /// `C = A·B` for `n × n` matrices with every `A` element subnormal (2⁻¹³⁰ ≈ 7·10⁻⁴⁰) and `B = 1`:
     /// without flushing, every element of `C` is a subnormal sum; with it, 0.
     static func countNonzeroOfSubnormalProduct(n: Int = 768) -> Int {
-        let a = Matrix(rows: n, cols: n, repeating: 1e-39), b = Matrix(rows: n, cols: n, repeating: 1)
+        // From its bits, not by arithmetic, which a flushing thread would turn into 0.
+        let subnormal = Float(bitPattern: 0x0008_0000)  // 2⁻¹³⁰
+        let a = Matrix(rows: n, cols: n, repeating: subnormal), b = Matrix(rows: n, cols: n, repeating: 1)
         return BLAS.matmul(a, b).data.filter { $0 != 0 }.count
     }
 

@@ -31,7 +31,9 @@ let package = Package(
                 .product(name: "LessonKit", package: "NOLALessons"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
-            path: "StepTimes"
+            // Not directly under Benchmarks/: the benchmark plugin takes every executable target
+            // there for one of its own.
+            path: "Tools/StepTimes"
         ),
         .executableTarget(
             name: "NOLABenchmarks",

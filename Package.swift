@@ -37,16 +37,23 @@ let package = Package(
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
-        // Philox float fills compiled for AVX2 and chosen at run time when the CPU has it (the
-        // rest of the package stays at the x86-64 baseline, so it runs on any x86-64 CPU).
+        // Philox float fills compiled for AVX2 and for AVX-512, chosen at run time when the CPU
+        // has them (the rest of the package stays at the x86-64 baseline, so it runs on any
+        // x86-64 CPU).
         .target(
-            name: "CPhiloxAVX2",
+            name: "CPhiloxKernels",
+            cSettings: [.unsafeFlags(["-O2"], .when(configuration: .debug))]
+        ),
+        // What Swift cannot reach by itself: cpuid, the floating-point control register (flush to
+        // zero), and OpenBLAS's kernel selection and worker threads (looked up at run time).
+        .target(
+            name: "CMachine",
             cSettings: [.unsafeFlags(["-O2"], .when(configuration: .debug))]
         ),
         // The mathematics: random streams, matrices, layers, adapters, quantization, data. No printing.
         .target(
             name: "NOLAKit",
-            dependencies: ["COpenBLAS", "CZlib", "CPhiloxAVX2"],
+            dependencies: ["COpenBLAS", "CZlib", "CPhiloxKernels", "CMachine"],
             swiftSettings: optimizedInDebug
         ),
         // What makes a program a lesson: options, narration, tables, progress, gnuplot figures.

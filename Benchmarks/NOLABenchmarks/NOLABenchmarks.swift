@@ -1,4 +1,5 @@
 import Benchmark
+import LessonKit
 import NOLAKit
 
 // Release-build speed of the pieces the lessons time, as package-benchmark benchmarks:
@@ -8,6 +9,8 @@ import NOLAKit
 // Compare benchmarks of one run with each other (ratios); absolute times on a shared machine drift.
 
 let benchmarks: @Sendable () -> Void = {
+    // As every lesson: OpenBLAS's best kernels for this CPU, subnormals flushed to zero.
+    MachineSetup.prepare()
     Benchmark.defaultConfiguration = .init(
         metrics: [.wallClock, .throughput], timeUnits: .microseconds, warmupIterations: 5,
         maxDuration: .seconds(3), maxIterations: 10_000)
@@ -16,9 +19,9 @@ let benchmarks: @Sendable () -> Void = {
     randomBenchmarks()
 }
 
-/// One MLP 784-256-10 training step at batch 512 (forward, backward, SGD update): the reference
-/// PyTorch step takes about 3.0 ms with 2 threads on this kind of machine. Then the same step with
-/// only an adapter training, for LoRA and for NOLA in each basis mode (paper Table 2's comparison).
+/// One MLP 784-256-10 training step at batch 512 (forward, backward, SGD update), dense and with
+/// only an adapter training, for LoRA, NOLA in each basis mode (paper Table 2's comparison) and
+/// PRANC: the rows of `step-times`, whose table puts PyTorch's times beside them.
 func trainingStepBenchmarks() {
     let batch = 512
     let input = RandomStream(seed: 1).uniformMatrix(rows: batch, cols: 784, bound: 1)

@@ -10,8 +10,9 @@
 //     against the published known answers;
 //   - random access: any chunk of a stream regenerates alone, bit for bit;
 //   - uniform → normal with Box–Muller, and a histogram against the Gaussian density;
-//   - how fast this runs: one Philox block at a time vs eight blocks in SIMD lanes, against
-//     Swift's SystemRandomNumberGenerator and the C library's random().
+//   - how fast this runs: one Philox block at a time vs SIMD lanes (portable, AVX2, AVX-512:
+//     every kernel the CPU can run), against Swift's SystemRandomNumberGenerator and the C
+//     library's random().
 //
 // Run:
 //   swift run lesson01             classroom run (a few seconds)
@@ -207,15 +208,24 @@ lesson.cell(5, "How fast: scalar vs SIMD, and two yardsticks")
 
 let seconds = lesson.scale.pick(quick: 0.01, standard: 0.1, full: 0.5)
 let trials = lesson.scale.pick(quick: 2, standard: 3, full: 5)
-var rates: [(RandomThroughput.Generator, Double)] = []
-for generator in RandomThroughput.Generator.allCases {
-    rates.append((generator, RandomThroughput.floatsPerSecond(generator, seconds: seconds, trials: trials)))
+// Every Philox kernel this CPU can run, then the two yardsticks. ("best kernel" is one of the
+// kernels above it, the one the fills use, so it is not timed twice.)
+let generators = RandomThroughput.Generator.allCases.filter { $0 != .philoxSIMD }
+var rates: [(RandomThroughput.Generator, Double?)] = []
+for generator in generators {
+    rates.append((generator, generator.isAvailable
+        ? RandomThroughput.floatsPerSecond(generator, seconds: seconds, trials: trials) : nil))
 }
-let scalarRate = rates.first { $0.0 == .philoxScalar }!.1
-let simdRate = rates.first { $0.0 == .philoxSIMD }!.1
+let scalarRate = rates.first { $0.0 == .philoxScalar }!.1!
+let bestGenerator = RandomThroughput.Generator.usedByFills
+let simdRate = rates.first { $0.0 == bestGenerator }!.1!
 var speed = Table(["generator", "floats/s (one core)", "vs one-block Philox", "regenerable?"])
 for (generator, rate) in rates {
-    let name = generator == .philoxSIMD ? generator.rawValue + " (\(RandomStream.fillKernel))" : generator.rawValue
+    let name = generator.rawValue + (generator == bestGenerator ? " ← the fills use this" : "")
+    guard let rate else {
+        speed.row([name, "— (this CPU has no AVX-512)", "—", "yes, any range"])
+        continue
+    }
     speed.row([name, Format.rate(rate), Format.fixed(rate / scalarRate, 2) + "×", generator.isRegenerable ? "yes, any range" : "no"])
 }
 lesson.show(speed)
@@ -224,22 +234,37 @@ lesson.say(
 
     The SIMD fill holds four Philox blocks in one 16-lane register and runs two such registers
     side by side; one 32×32→64 multiply instruction computes both products of a block's round. The
-    portable engine is compiled for what every x86-64 CPU has (SSE2, 4 lanes per instruction); on
-    a CPU with AVX2 (8 lanes) the fills switch at run time to a small C kernel compiled for AVX2
-    alone (Sources/CPhiloxAVX2), with the same bits. SystemRandomNumberGenerator asks the
-    operating system for entropy on every call: fine for keys, far too slow (and not
-    reproducible) for a basis.
+    portable engine is compiled for what every x86-64 CPU has (SSE2, 4 lanes per instruction). On
+    a CPU with AVX2 (8 lanes) or AVX-512 (16 lanes) the fills switch at run time to small C
+    kernels compiled for those extensions alone (Sources/CPhiloxKernels), with the same bits; the
+    AVX-512 one is written once with the compiler's vector extensions and also compiled for the
+    baseline, so its bits are tested on every machine. A kernel this CPU cannot run is listed
+    without a rate. SystemRandomNumberGenerator asks the operating system for entropy on every
+    call: fine for keys, far too slow (and not reproducible) for a basis.
     """)
 
-let labels = ["Philox, one block", "Philox, portable", "Philox, \(RandomStream.fillKernel)", "Swift system RNG", "C random()"]
+let measured = rates.compactMap { pair in pair.1.map { (pair.0, $0) } }
+let labels = measured.map { generator, _ -> String in
+    switch generator {
+    case .philoxScalar: "Philox, one block"
+    case .philoxPortableSIMD: "Philox, portable"
+    case .philoxAVX2: "Philox, AVX2"
+    case .philoxAVX512: "Philox, AVX-512"
+    case .philoxSIMD: "Philox, best"
+    case .system: "Swift system RNG"
+    case .libcRandom: "C random()"
+    }
+}
 var bars = Figure(
     "throughput", title: "Uniform floats per second, one core (cf. NOLA Sec. 3: basis made on the fly)",
     x: "generator", y: "million floats per second")
-bars.add(.bars("M floats/s (best of \(trials) trials)", labels: labels, values: rates.map { $0.1 / 1e6 }, color: .blue))
+let missing = rates.filter { $0.1 == nil }.map { $0.0 == .philoxAVX512 ? "AVX-512" : $0.0.rawValue }
+let legend = "M floats/s (best of \(trials) trials)" + (missing.isEmpty ? "" : "; \(missing.joined(separator: ", ")): not on this CPU")
+bars.add(.bars(legend, labels: labels, values: measured.map { $0.1 / 1e6 }, color: .blue))
 bars.annotate(.horizontalLine(y: 1000, label: "target 1 G/s", color: .vermillion))
 bars.annotate(.horizontalLine(y: 200, label: "PyTorch uniform_ ≈ 200 M/s", color: .gray))
 bars.legend = .topRight
-bars.yRange = 0...(max(1100, simdRate / 1e6 * 1.15))
+bars.yRange = 0...(max(1100, (measured.map(\.1).max() ?? 0) / 1e6 * 1.15))
 lesson.save(bars)
 
 // MARK: - Paper vs ours
@@ -254,7 +279,7 @@ lesson.finish(paperVsOurs: [
     Comparison(
         "uniform floats/s, one core", paper: "not given; goal ≥ 1 G",
         ours: "SIMD \(Format.rate(simdRate)), one block \(Format.rate(scalarRate))",
-        note: "SIMD width decides: AVX2 kernel vs portable (cell 5)"),
+        note: "SIMD width decides: \(RandomStream.fillKernel) kernel here (cell 5)"),
     Comparison(
         "vs PyTorch CPU uniform_, numpy Philox", paper: "≈ 0.2 G, ≈ 0.09 G (quoted)",
         ours: Format.fixed(simdRate / 0.2e9, 1) + "×, " + Format.fixed(simdRate / 0.09e9, 1) + "× faster",

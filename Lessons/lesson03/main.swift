@@ -10,7 +10,8 @@
 // - the backward pass as the chain rule, one formula per tensor, checked against the layers;
 // - how a finite-difference gradient check catches a wrong formula;
 // - how training and validation loss and accuracy evolve, and what a trained net gets wrong;
-// - what one training step costs at batch 512, against PyTorch on the same kind of machine.
+// - what one training step costs at batch 512, against PyTorch measured on this machine in the
+//   same run (Benchmarks/pytorch/steps.py, when PyTorch is installed).
 //
 // Run it:
 //   swift run lesson03                  # synthetic digits, about 10–30 s
@@ -295,7 +296,7 @@ lesson.say("\(Format.count(misread)) of \(Format.count(validation.count)) valida
 // MARK: - 9. The cost of one training step at batch 512
 // A fresh copy of the network takes steps on one batch of 512: two big products per step
 // ((512×784)·(784×256) forward and its transpose for dW₁), a few small ones, and a plain SGD
-// update, the step that PyTorch's 3.0 ms and the release benchmark measure.
+// update: the step that Benchmarks/pytorch/steps.py times in PyTorch, run here for the ratio.
 // All of it runs in NOLAKit and OpenBLAS, compiled optimized even in this debug build.
 
 lesson.cell(9, "The cost of one training step at batch 512")
@@ -314,24 +315,43 @@ do {
 }
 let medianStep = stepTimes[stepTimes.count / 2], bestStep = stepTimes[0]
 let flops = 2.0 * Double(timingBatch.count) * (2 * 784 * 256 + 3 * 256 * 10)
-let pytorch = 3.0e-3
-lesson.facts([
+// PyTorch's time for the same step (Benchmarks/pytorch/steps.py), measured now on this machine
+// when PyTorch is installed; --quick skips it to stay a few seconds.
+let pytorch: PyTorchReference.StepTimes.Milliseconds?
+let pytorchNote: String
+if lesson.scale == .quick {
+    pytorch = nil
+    pytorchNote = "not run with --quick; by hand: " + PyTorchReference.howToRun
+} else {
+    switch PyTorchReference.measure(methods: ["dense"], steps: stepCount, threads: BLAS.threads) {
+    case .success(let result):
+        pytorch = result.ms["dense"]
+        pytorchNote = "PyTorch \(result.torch), \(result.threads) threads, flush-denormal \(result.flushDenormal ? "on" : "off")"
+    case .failure(let reason):
+        pytorch = nil
+        pytorchNote = "not measured (\(reason)); by hand: " + PyTorchReference.howToRun
+    }
+}
+var stepFacts = [
     ("steps timed", "\(stepCount) (forward, backward, plain SGD update), BLAS threads \(BLAS.threads)"),
     ("median step", Format.fixed(medianStep * 1e3, 2) + " ms (best " + Format.fixed(bestStep * 1e3, 2) + " ms)"),
     ("arithmetic", Format.rate(flops / medianStep) + "FLOP/s at the median (" + Format.rate(flops) + "FLOP per step)"),
-    (
-        "PyTorch 2.11, 2 threads",
-        "≈ 3.0 ms per step: ours takes " + Format.fixed(medianStep / pytorch, 2) + "× as long at the median, "
-            + Format.fixed(bestStep / pytorch, 2) + "× at the best step"
-    ),
-])
+    ("BLAS", OpenBLASInfo.current.summary),
+]
+if let pytorch {
+    stepFacts.append(("PyTorch, same step", Format.fixed(pytorch.median, 2) + " ms median (" + pytorchNote + ")"))
+    stepFacts.append(("ours / PyTorch", Format.fixed(medianStep * 1e3 / pytorch.median, 2) + "× at the median"))
+} else {
+    stepFacts.append(("PyTorch, same step", pytorchNote))
+}
+lesson.facts(stepFacts)
 lesson.say(
     """
     Almost all of it is fc1's two products, which OpenBLAS splits across both cores. fc2's products \
     (512×256 by 256×10) are too small to repay waking a second thread, so Linear runs them as \
     one-thread blocks of at most 102 rows: 0.23 ms instead of 0.4 ms. Timings on a shared machine \
-    drift; the release benchmark repeats this step many times: cd Benchmarks && swift package \
-    --allow-writing-to-package-directory benchmark --filter "MLP".
+    drift; the ratio above comes from one run, both measured a moment apart. Every method of the \
+    speed table, ours beside PyTorch's: cd Benchmarks && swift run -c release step-times.
     """)
 
 lesson.finish(paperVsOurs: [
@@ -349,7 +369,7 @@ lesson.finish(paperVsOurs: [
         "validation accuracy", paper: "— (not reported)", ours: Format.percent(final.validationAccuracy),
         note: "A.2 compares training losses only"),
     Comparison(
-        "ms per step, batch 512", paper: "PyTorch 2.11: ≈ 3.0",
-        ours: Format.fixed(medianStep * 1e3, 2) + " (best " + Format.fixed(bestStep * 1e3, 2) + ")",
-        note: "2 threads, same kind of machine; a shared one drifts"),
+        "ms per step, batch 512", paper: pytorch.map { "PyTorch here: " + Format.fixed($0.median, 2) } ?? "PyTorch: not measured",
+        ours: Format.fixed(medianStep * 1e3, 2) + (pytorch.map { " (" + Format.fixed(medianStep * 1e3 / $0.median, 2) + "×)" } ?? ""),
+        note: "\(BLAS.threads) threads, this machine, one run"),
 ])

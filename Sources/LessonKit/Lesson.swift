@@ -31,9 +31,11 @@ public final class Lesson {
     private var figuresWritten: [(name: String, rendered: Bool)] = []
     private var renderer: GnuplotRenderer
 
-    /// Starts a lesson: checks that the plots folder is writable (or exits with one line saying
-    /// why) and prints the header.
+    /// Starts a lesson: prepares the machine (OpenBLAS's kernels, flush-to-zero: `MachineSetup`),
+    /// checks that the plots folder is writable (or exits with one line saying why) and prints
+    /// the header.
     public init(number: Int, title: String, follows paperSection: String, options: CommonOptions) {
+        MachineSetup.prepare()
         self.number = number
         self.title = title
         self.options = options

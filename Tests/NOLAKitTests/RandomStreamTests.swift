@@ -80,16 +80,20 @@ struct RandomStreamTests {
         }
     }
 
-    @Test("both float kernels (portable SIMD and, on CPUs that have it, AVX2) equal the reference bit for bit")
+    /// Every kernel this CPU can run: portable SIMD, the AVX-512 kernel's 16-lane source compiled
+    /// for the baseline (always), and AVX2 and AVX-512 themselves where the CPU has them.
+    @Test("every float kernel this CPU can run (portable, 16-lane source at baseline, AVX2, AVX-512) equals the reference bit for bit")
     func kernelsMatchReference() {
-        var kernels: [PhiloxLanes.Kernel] = [.portable]
-        if PhiloxLanes.Kernel.best == .avx2 { kernels.append(.avx2) }
+        let kernels = PhiloxLanes.Kernel.allCases.filter(\.isAvailable)
+        #expect(kernels.contains(.portable) && kernels.contains(.lanes16Baseline))
+        print("Philox kernels checked on this CPU: \(kernels.map(\.name)); not runnable here: "
+              + "\(PhiloxLanes.Kernel.allCases.filter { !$0.isAvailable }.map(\.name))")
         // First blocks: 0, around the c0 → c1 carry (block 2³²), high bits, the last octets.
         let blocks: [UInt64] = [0, 1, 5, (1 << 32) - 3, 1 << 32, 1 << 60, UInt64.max / 4 - 40]
         for s in Self.streams {
             let engine = PhiloxLanes(seed: s.seed, stream: s.stream)
             for b in blocks {
-                for octets in [1, 2, 5] {
+                for octets in [1, 2, 3, 4, 5] {
                     let n = 32 * octets
                     var expected = [Float](repeating: .nan, count: n)
                     for kernel in kernels {

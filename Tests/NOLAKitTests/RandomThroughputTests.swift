@@ -17,9 +17,9 @@ struct RandomThroughputTests {
         #expect(best > 2 * scalar, "best kernel \(best) floats/s vs scalar \(scalar) floats/s")
     }
 
-    @Test("every generator fills its buffer with values in [0, 1)")
+    @Test("every generator this CPU can run fills its buffer with values in [0, 1)")
     func generatorsFillUnitInterval() {
-        for g in RandomThroughput.Generator.allCases {
+        for g in RandomThroughput.Generator.allCases where g.isAvailable {
             var x = [Float](repeating: .nan, count: 1001)
             x.withUnsafeMutableBufferPointer { RandomThroughput.fill(g, seed: 3, into: $0) }
             #expect(x.allSatisfy { $0 >= 0 && $0 < 1 }, "\(g.rawValue)")

@@ -9,7 +9,9 @@
 ///   (the first layer of a network, whose input is data: half of its backward cost).
 ///
 /// An optional `adapter` adds `Δ(x)` to the output and takes part in backward and `parameters`;
-/// `mergeAdapter()` folds it into `W` so inference costs nothing extra.
+/// `mergeAdapter()` folds it into `W` so inference costs nothing extra. An adapter that forms a
+/// dense `ΔW` anyway (PRANC) hands the layer `W + ΔW` instead, which it multiplies by once
+/// (`LinearAdapter.effectiveWeight`).
 public final class Linear: Layer {
     /// A short name (`fc1`); the parameters are named `fc1.weight`, `fc1.bias`.
     public let name: String
@@ -32,6 +34,11 @@ public final class Linear: Layer {
     /// Reused buffers for `y` and `dx`.
     private var output = Matrix(rows: 0, cols: 0)
     private var inputGradient: Matrix? = Matrix(rows: 0, cols: 0)
+    /// `W + ΔW` of the last forward when the adapter forms it (PRANC), and the buffer for
+    /// `G = dyᵀ x` handed back to that adapter.
+    private var effective = Matrix(rows: 0, cols: 0)
+    private var usesEffectiveWeight = false
+    private var effectiveGradient = Matrix(rows: 0, cols: 0)
 
     /// A layer with the given weight `(out, in)` and optional bias `(1, out)`.
     public init(
@@ -82,15 +89,17 @@ public final class Linear: Layer {
                 + "so the input needs \(inputs) columns")
         input = x
         output.prepare(rows: x.rows, cols: outputs)
+        usesEffectiveWeight = adapter?.effectiveWeight(base: weight.value, into: &effective) ?? false
+        let w = usesEffectiveWeight ? effective : weight.value
         // y starts as b in every row, then the product is added to it.
         if let bias { Linear.broadcastRows(bias.value, into: &output) }
         let beta: Float = bias == nil ? 0 : 1
         if let block = oneThreadRowBlock(batch: x.rows) {
-            Linear.productInRowBlocks(x, weight.value, into: &output, transposeB: true, beta: beta, block: block)
+            Linear.productInRowBlocks(x, w, into: &output, transposeB: true, beta: beta, block: block)
         } else {
-            BLAS.gemm(x, weight.value, into: &output, transposeB: true, beta: beta)
+            BLAS.gemm(x, w, into: &output, transposeB: true, beta: beta)
         }
-        adapter?.forward(x, adding: &output)
+        if !usesEffectiveWeight { adapter?.forward(x, adding: &output) }
         return output
     }
 
@@ -103,7 +112,20 @@ public final class Linear: Layer {
                 + "\(input.shapeDescription) and W is \(weight.value.shapeDescription) "
                 + "(call forward before each backward)")
         let block = oneThreadRowBlock(batch: dy.rows)
-        if weight.isTrainable {
+        // G = dyᵀ x: the gradient of W (when it trains) and of W + ΔW (for an adapter that forms
+        // it), computed once.
+        let adapterNeedsG = usesEffectiveWeight && adapter?.needsEffectiveWeightGradient == true
+        if adapterNeedsG {
+            effectiveGradient.prepare(rows: outputs, cols: inputs)
+            if let block {
+                effectiveGradient.zero()
+                Linear.weightGradientInBatchBlocks(dy, input, into: &effectiveGradient, block: block)
+            } else {
+                BLAS.gemm(dy, input, into: &effectiveGradient, transposeA: true)
+            }
+            if weight.isTrainable { BLAS.axpy(1, effectiveGradient, &weight.grad) }
+            adapter?.backward(effectiveWeightGradient: effectiveGradient)
+        } else if weight.isTrainable {
             if let block {
                 Linear.weightGradientInBatchBlocks(dy, input, into: &weight.grad, block: block)
             } else {
@@ -113,18 +135,19 @@ public final class Linear: Layer {
         if let bias, bias.isTrainable {
             Linear.addColumnSums(dy, into: &bias.grad)
         }
+        let w = usesEffectiveWeight ? effective : weight.value
         if computesInputGradient {
             if inputGradient == nil { inputGradient = Matrix(rows: 0, cols: 0) }
             inputGradient!.prepare(rows: dy.rows, cols: inputs)
             if let block {
-                Linear.productInRowBlocks(dy, weight.value, into: &inputGradient!, transposeB: false, beta: 0, block: block)
+                Linear.productInRowBlocks(dy, w, into: &inputGradient!, transposeB: false, beta: 0, block: block)
             } else {
-                BLAS.gemm(dy, weight.value, into: &inputGradient!)
+                BLAS.gemm(dy, w, into: &inputGradient!)
             }
         } else {
             inputGradient = nil
         }
-        adapter?.backward(dy, input: input, addingTo: &inputGradient)
+        if !usesEffectiveWeight { adapter?.backward(dy, input: input, addingTo: &inputGradient) }
         input = Matrix(rows: 0, cols: 0)
         return inputGradient ?? Matrix(rows: 0, cols: 0)
     }

@@ -26,4 +26,24 @@ public protocol LinearAdapter: AnyObject {
 
     /// `ΔW: (out, in)`, for merging into `W`.
     func deltaWeight() -> Matrix
+
+    /// For an adapter that forms `ΔW` on every step anyway (PRANC): writes `W + ΔW` for this
+    /// forward pass into `effective` and returns true. The layer then multiplies by `W + ΔW` once,
+    /// forward and for `dx`, instead of by `W` and by `ΔW` separately, and calls
+    /// `backward(effectiveWeightGradient:)` instead of `backward(_:input:addingTo:)`. The
+    /// default returns false: `Δ(x)` is added by `forward(_:adding:)` (LoRA, NOLA).
+    func effectiveWeight(base w: Matrix, into effective: inout Matrix) -> Bool
+
+    /// Whether `backward(effectiveWeightGradient:)` needs `G` (its coefficients train).
+    var needsEffectiveWeightGradient: Bool { get }
+
+    /// With an effective weight: accumulates the adapter's gradients from
+    /// `G = ∂L/∂(W + ΔW) = dyᵀ x`, `(out, in)`.
+    func backward(effectiveWeightGradient g: Matrix)
+}
+
+extension LinearAdapter {
+    public func effectiveWeight(base w: Matrix, into effective: inout Matrix) -> Bool { false }
+    public var needsEffectiveWeightGradient: Bool { false }
+    public func backward(effectiveWeightGradient g: Matrix) {}
 }

@@ -1,4 +1,4 @@
-import CPhiloxAVX2
+import CPhiloxKernels
 
 /// Philox4x32-10 on eight blocks at once, in SIMD registers: the bulk engine behind
 /// `RandomStream`'s fills. It computes exactly what `Philox4x32.block` computes, block for
@@ -20,22 +20,57 @@ import CPhiloxAVX2
 /// blocks, 32 words) are in flight so that one block's multiply overlaps another's shuffle.
 ///
 /// The compiler turns this into `pmuludq`/`pshufd`/`psrlq`/`pxor` on x86-64 (SSE2, the baseline
-/// every x86-64 CPU has) and into NEON on ARM. On x86-64 CPUs with AVX2 the uniform and
-/// symmetric fills go to `CPhiloxAVX2` instead: the same rounds in 256-bit registers, chosen at
-/// run time (`Kernel.best`), with the same bits.
+/// every x86-64 CPU has) and into NEON on ARM. On x86-64 CPUs with AVX2 or AVX-512 the uniform
+/// and symmetric fills go to `CPhiloxKernels` instead: the same rounds in 256-bit or 512-bit
+/// registers, chosen at run time (`Kernel.best`), with the same bits.
 struct PhiloxLanes {
     /// Which code computes the float fills.
-    enum Kernel: Sendable, Equatable {
+    enum Kernel: Sendable, Equatable, CaseIterable {
         /// This file's SIMD code, at the target's baseline.
         case portable
         /// `nola_philox_fill_avx2` (x86-64 CPUs with AVX2 only).
         case avx2
+        /// `nola_philox_fill_avx512`, 16 lanes (x86-64 CPUs with AVX-512F only).
+        case avx512
+        /// `nola_philox_fill_lanes16_baseline`: the AVX-512 kernel's source compiled for the
+        /// baseline. Never chosen for speed; it runs everywhere, so the tests check the bits of
+        /// the 16-lane arithmetic on CPUs without AVX-512 too.
+        case lanes16Baseline
 
-        /// AVX2 when this CPU has it, else portable.
-        static let best: Kernel = nola_philox_avx2_available() != 0 ? .avx2 : .portable
+        /// A short name for tables: `portable SIMD`, `AVX2`, `AVX-512`, `16-lane C at baseline`.
+        var name: String {
+            switch self {
+            case .portable: "portable SIMD"
+            case .avx2: "AVX2"
+            case .avx512: "AVX-512"
+            case .lanes16Baseline: "16-lane C at baseline"
+            }
+        }
+
+        /// Whether this CPU can run the kernel.
+        var isAvailable: Bool {
+            switch self {
+            case .portable, .lanes16Baseline: true
+            case .avx2: nola_philox_avx2_available() != 0
+            case .avx512: nola_philox_avx512_available() != 0
+            }
+        }
+
+        /// The widest kernel this CPU can run: AVX-512, else AVX2, else portable.
+        static let best: Kernel = Kernel.avx512.isAvailable ? .avx512 : (Kernel.avx2.isAvailable ? .avx2 : .portable)
+
+        /// `nola_philox_fill_…` for the C kernels, nil for the portable Swift code.
+        var fill: (@convention(c) (UInt64, UInt64, UInt64, Int, Int32, Float, UnsafeMutablePointer<Float>?) -> Void)? {
+            switch self {
+            case .portable: nil
+            case .avx2: nola_philox_fill_avx2
+            case .avx512: nola_philox_fill_avx512
+            case .lanes16Baseline: nola_philox_fill_lanes16_baseline
+            }
+        }
     }
 
-    /// The stream's seed and id, for the AVX2 kernel.
+    /// The stream's seed and id, for the C kernels.
     let seed: UInt64
     let stream: UInt64
     typealias Words = SIMD16<UInt32>
@@ -130,8 +165,8 @@ struct PhiloxLanes {
 
     /// Writes `Float(w >> 8) · 2⁻²⁴` for the words of `octets` octets from block `b`.
     func uniform(from b: UInt64, octets: Int, into out: UnsafeMutablePointer<Float>, kernel: Kernel = .best) {
-        if kernel == .avx2 {
-            nola_philox_fill_avx2(seed, stream, b, octets, 0, 1, out)
+        if let fill = kernel.fill {
+            fill(seed, stream, b, octets, 0, 1, out)
             return
         }
         let raw = UnsafeMutableRawPointer(out)
@@ -149,8 +184,8 @@ struct PhiloxLanes {
     func symmetric(
         from b: UInt64, octets: Int, scale: Float, into out: UnsafeMutablePointer<Float>, kernel: Kernel = .best
     ) {
-        if kernel == .avx2 {
-            nola_philox_fill_avx2(seed, stream, b, octets, 1, scale, out)
+        if let fill = kernel.fill {
+            fill(seed, stream, b, octets, 1, scale, out)
             return
         }
         let raw = UnsafeMutableRawPointer(out)

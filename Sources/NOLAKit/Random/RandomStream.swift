@@ -59,9 +59,9 @@ public struct RandomStream: Sendable, Hashable {
     // The bits do not depend on the split: `RandomStream+Reference.swift` keeps the plain
     // one-block-at-a-time fills, and the tests compare the two on many ranges.
 
-    /// The code behind the uniform and symmetric float fills on this CPU: "AVX2" (x86-64 CPUs
-    /// that have it, chosen at run time) or "portable SIMD". Either gives the same bits.
-    public static var fillKernel: String { PhiloxLanes.Kernel.best == .avx2 ? "AVX2" : "portable SIMD" }
+    /// The code behind the uniform and symmetric float fills on this CPU: "AVX-512" or "AVX2"
+    /// (x86-64 CPUs that have them, chosen at run time) or "portable SIMD". All give the same bits.
+    public static var fillKernel: String { PhiloxLanes.Kernel.best.name }
 
     /// Fills `out` with words `[position, position + out.count)`.
     public func fillWords(from position: UInt64, into out: UnsafeMutableBufferPointer<UInt32>) {

@@ -20,8 +20,12 @@ public enum RandomThroughput {
         /// Philox eight blocks at a time in SIMD lanes, with the portable engine only (SSE2 on
         /// x86-64, the baseline every such CPU has; NEON on ARM).
         case philoxPortableSIMD = "Philox4x32-10, SIMD lanes, portable"
+        /// The AVX2 kernel (8 lanes of 32 bits), x86-64 CPUs with AVX2 only.
+        case philoxAVX2 = "Philox4x32-10, AVX2 kernel (8 lanes)"
+        /// The AVX-512 kernel (16 lanes), x86-64 CPUs with AVX-512F only.
+        case philoxAVX512 = "Philox4x32-10, AVX-512 kernel (16 lanes)"
         /// `RandomStream.fillUniform`: Philox eight blocks at a time with the kernel it picks at
-        /// run time (`RandomStream.fillKernel`: AVX2 when the CPU has it).
+        /// run time (`RandomStream.fillKernel`: the widest of the above the CPU has).
         case philoxSIMD = "Philox4x32-10, SIMD lanes, best kernel"
         /// Swift's `SystemRandomNumberGenerator` (the OS's entropy source), two floats per `next()`.
         case system = "Swift SystemRandomNumberGenerator"
@@ -29,7 +33,34 @@ public enum RandomThroughput {
         case libcRandom = "C library random()"
 
         /// True for the Philox generators: any range can be regenerated from the seed.
-        public var isRegenerable: Bool { self == .philoxScalar || self == .philoxPortableSIMD || self == .philoxSIMD }
+        public var isRegenerable: Bool {
+            switch self {
+            case .philoxScalar, .philoxPortableSIMD, .philoxAVX2, .philoxAVX512, .philoxSIMD: true
+            case .system, .libcRandom: false
+            }
+        }
+
+        /// Whether this CPU can run it (the AVX2 and AVX-512 kernels need those extensions).
+        public var isAvailable: Bool { kernel?.isAvailable ?? true }
+
+        /// The generator that pins the kernel the fills use on this CPU (`RandomStream.fillKernel`).
+        public static var usedByFills: Generator {
+            switch PhiloxLanes.Kernel.best {
+            case .avx512: .philoxAVX512
+            case .avx2: .philoxAVX2
+            case .portable, .lanes16Baseline: .philoxPortableSIMD
+            }
+        }
+
+        /// The Philox kernel a generator pins, if it pins one.
+        var kernel: PhiloxLanes.Kernel? {
+            switch self {
+            case .philoxPortableSIMD: .portable
+            case .philoxAVX2: .avx2
+            case .philoxAVX512: .avx512
+            default: nil
+            }
+        }
     }
 
     /// Fills `out` once with uniform floats from `generator` (`seed` keys Philox and seeds
@@ -38,10 +69,11 @@ public enum RandomThroughput {
         switch generator {
         case .philoxScalar:
             RandomStream(seed: seed).referenceFillUniform(from: 0, into: out)
-        case .philoxPortableSIMD:
+        case .philoxPortableSIMD, .philoxAVX2, .philoxAVX512:
+            checkPrecondition(generator.isAvailable, "RandomThroughput: this CPU cannot run \(generator.rawValue)")
             let whole = out.count / 32
             if whole > 0 {
-                PhiloxLanes(seed: seed, stream: 0).uniform(from: 0, octets: whole, into: out.baseAddress!, kernel: .portable)
+                PhiloxLanes(seed: seed, stream: 0).uniform(from: 0, octets: whole, into: out.baseAddress!, kernel: generator.kernel!)
             }
             RandomStream(seed: seed).referenceFillUniform(
                 from: UInt64(32 * whole), into: UnsafeMutableBufferPointer(rebasing: out[(32 * whole)...]))

@@ -5,8 +5,12 @@
 ///
 /// The model's weights change as in training: time a copy when the trained one matters.
 /// Shapes: `input: (batch, features)`, `labels: batch`. Throws `DivergenceError` as `trainStep`.
+///
+/// `clock: .threadCPU` counts the calling thread's CPU time instead of the wall clock: steady on a
+/// busy machine, but only meaningful when all the work runs on this thread (`BLAS.threads = 1`).
 public func trainingStepSeconds(
-    _ model: any Layer, optimizer: any Optimizer, input: Matrix, labels: [Int], warmup: Int = 5, steps: Int
+    _ model: any Layer, optimizer: any Optimizer, input: Matrix, labels: [Int], warmup: Int = 5, steps: Int,
+    clock: StepClock = .wall
 ) throws -> [Double] {
     checkPrecondition(warmup >= 0 && steps > 0, "trainingStepSeconds: warmup \(warmup), steps \(steps)")
     let loss = SoftmaxCrossEntropy()
@@ -16,10 +20,25 @@ public func trainingStepSeconds(
     var seconds: [Double] = []
     seconds.reserveCapacity(steps)
     for _ in 0..<steps {
-        let start = ContinuousClock.now
-        try trainStep(model, input: input, labels: labels, loss: loss, optimizer: optimizer)
-        let elapsed = ContinuousClock.now - start
-        seconds.append(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
+        switch clock {
+        case .wall:
+            let start = ContinuousClock.now
+            try trainStep(model, input: input, labels: labels, loss: loss, optimizer: optimizer)
+            let elapsed = ContinuousClock.now - start
+            seconds.append(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
+        case .threadCPU:
+            let start = RandomThroughput.threadCPUSeconds()
+            try trainStep(model, input: input, labels: labels, loss: loss, optimizer: optimizer)
+            seconds.append(RandomThroughput.threadCPUSeconds() - start)
+        }
     }
     return seconds
+}
+
+/// What `trainingStepSeconds` measures.
+public enum StepClock: String, Sendable {
+    /// Elapsed (wall-clock) time.
+    case wall
+    /// CPU time of the calling thread.
+    case threadCPU = "cpu"
 }

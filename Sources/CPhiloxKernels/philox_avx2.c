@@ -1,10 +1,10 @@
-// See CPhiloxAVX2.h. The layout of one round is the one PhiloxLanes.swift documents: a block
+// See CPhiloxKernels.h. The layout of one round is the one PhiloxLanes.swift documents: a block
 // (c0, c1, c2, c3) in four 32-bit lanes, two blocks per 256-bit register.
 //
 //   P   = mul_epu32(c, (m0, m1))          (lo0, hi0, lo1, hi1): m0·c0 and m1·c2
 //   new = shuffle(P, 3 2 1 0) ^ (c >> 32 in 64-bit lanes) ^ (k0, 0, k1, 0)
 //       = (hi1 ^ c1 ^ k0, lo1, hi0 ^ c3 ^ k1, lo0)
-#include "CPhiloxAVX2.h"
+#include "CPhiloxKernels.h"
 
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
 #include <immintrin.h>

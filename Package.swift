@@ -18,7 +18,7 @@ let package = Package(
     products: [
         .library(name: "NOLAKit", targets: ["NOLAKit"]),
         .library(name: "LessonKit", targets: ["LessonKit"]),
-    ] + lessons.map { Product.executable(name: $0, targets: [$0]) },
+    ] + lessons.map { Product.executable(name: $0, targets: [$0]) } + [.executable(name: "gpt-speed", targets: ["gpt-speed"])],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     ],
@@ -56,6 +56,12 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: optimizedInDebug
+        ),
+        // One GPT training step against PyTorch's, in one run: `swift run -c release gpt-speed`.
+        .executableTarget(
+            name: "gpt-speed",
+            dependencies: ["NOLAKit", "LessonKit", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Sources/Tools/gpt-speed"
         ),
         .testTarget(name: "NOLAKitTests", dependencies: ["NOLAKit"]),
         .testTarget(name: "LessonKitTests", dependencies: ["LessonKit"]),

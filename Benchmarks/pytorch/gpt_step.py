@@ -18,6 +18,7 @@ Threads: 2 (torch.set_num_threads), denormals flushed (torch.set_flush_denormal(
 import argparse
 import json
 import math
+import resource
 import statistics
 import time
 
@@ -76,7 +77,8 @@ def time_steps(setting, args):
         seconds.append(time.perf_counter() - start)
     trainable = sum(p.numel() for p in params)
     return {"setting": setting, "median_ms": 1000 * statistics.median(seconds),
-            "min_ms": 1000 * min(seconds), "steps": args.steps, "trainable": trainable}
+            "min_ms": 1000 * min(seconds), "steps": args.steps, "trainable": trainable,
+            "peak_rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}
 
 
 def main():

@@ -80,6 +80,27 @@ public final class GPT: TransformerModel {
         return unembedding.forward(finalNorm.forward(h))
     }
 
+    /// Logits `(rows·n, V)` for `n` new tokens per sequence of `cache`, continuing them at
+    /// positions `cache.length ..< cache.length + n` (`tokens`: row `r`'s new tokens at
+    /// `r·n ..< (r+1)·n`). Every block reads the earlier positions' keys and values from the cache
+    /// and adds the new ones: generation costs one position's work per token.
+    public func forward(tokens: [Int], cache: KeyValueCache) -> Matrix {
+        let rows = cache.rows
+        checkPrecondition(
+            !tokens.isEmpty && tokens.count % rows == 0 && cache.layers == blocks.count && cache.width == configuration.embedding,
+            "GPT (cached): \(tokens.count) tokens for a cache of \(rows) rows, \(cache.layers) blocks of width \(cache.width)")
+        let n = tokens.count / rows
+        checkPrecondition(
+            cache.length + n <= min(cache.capacity, configuration.context),
+            "GPT (cached): \(cache.length) + \(n) positions exceed the context \(min(cache.capacity, configuration.context))")
+        let positions = (0..<tokens.count).map { cache.length + $0 % n }
+        TransformerBlock.sum(tokenEmbedding.forward(tokens), positionEmbedding.forward(positions), into: &embedded)
+        var h = embedded
+        for block in blocks { h = block.forward(h, cache: cache, newPositions: n) }
+        cache.advance(by: n)
+        return unembedding.forward(finalNorm.forward(h))
+    }
+
     /// Back from `dz: (B·T, V)` of the last forward, accumulating every trainable tensor's
     /// gradient. When neither embedding is trainable (adapters, say), the first block stops
     /// at its attention: nothing below needs a gradient.

@@ -32,10 +32,10 @@ public final class MultiHeadAttention {
     private var qkv = Matrix(rows: 0, cols: 0)
     /// `P` of every pair: pair `(b, h)` at `(b·H + h)·T·T`, row-major `(T, T)`.
     private var weights: [Float] = []
-    private var output = Matrix(rows: 0, cols: 0)
+    var output = Matrix(rows: 0, cols: 0)
     private var inputGradient = Matrix(rows: 0, cols: 0)
     /// One `(T, T)` buffer for `dP` per worker, worker `w`'s at `w·T·T`.
-    private var scratch: [Float] = []
+    var scratch: [Float] = []
 
     /// Attention with `heads` heads over width `dimension` (a multiple of `heads`).
     public init(heads: Int, dimension: Int) {

@@ -9,17 +9,20 @@ checkpoint loads one to one. Adapters sit where the Swift model puts them: LoRA 
 query (outputs 0..d) and value (2d..3d) slices of c_attn, or on whole MLP layers; NOLA's random
 bases are regenerated from the adapter file's seed by Sources/Python/nola_adapter.py.
 
-    python3 gpt_reference.py CASE_FOLDER     # check a case written by the Swift test
+    python3 gpt_reference.py CASE_FOLDER...     # check cases written by the Swift test
 
 A case folder (written by Tests/NOLAKitTests/TransformerPyTorchTests.swift) holds:
     model.safetensors     the Swift checkpoint (configuration in its metadata)
     adapter.safetensors   optional: the adapter file (LoRA or NOLA), attached before the step
     batch.safetensors     tokens (B, T) I32, lengths (B) I32, loss_mask (B, T) F32, targets (B, T) I32,
-                          and the step's settings in its metadata (lr, betas, eps, weight_decay, clip)
-    expected.safetensors  Swift's logits (B*T, V) before the step, its loss, and every trainable
-                          tensor after one AdamW step
-The script rebuilds the model, computes logits and loss, takes one AdamW step with the same
-clipping, and prints the largest relative differences; exit status 1 when any exceeds 1e-4.
+                          and the step's settings in its metadata (lr, beta1, beta2, eps, weight_decay,
+                          clip, label_smoothing)
+    expected.safetensors  Swift's logits (B*T, V) before the step, its loss and gradient norm, every
+                          trainable tensor's gradient after clipping (grad.<name>) and value after
+                          one AdamW step (after.<name>)
+The script rebuilds the model, computes logits and loss, backpropagates, clips, takes one AdamW
+step, and prints the largest relative differences (max |ours - theirs| / max |theirs| per tensor);
+exit status 1 when any exceeds 1e-4.
 
 Needs torch, numpy, safetensors.
 """
@@ -251,10 +254,11 @@ def adapter_parameters(model):
     return out
 
 
-def masked_token_loss(logits, targets, mask):
+def masked_token_loss(logits, targets, mask, label_smoothing=0.0):
     """Mean cross-entropy over the positions where mask is 1. logits (B, T, V)."""
     V = logits.shape[-1]
-    per = F.cross_entropy(logits.reshape(-1, V), targets.reshape(-1).clamp(min=0), reduction="none")
+    per = F.cross_entropy(logits.reshape(-1, V), targets.reshape(-1).clamp(min=0), reduction="none",
+                          label_smoothing=label_smoothing)
     mask = mask.reshape(-1)
     return (per * mask).sum() / mask.sum()
 
@@ -306,7 +310,7 @@ def check(folder, tolerance=1e-4):
     real = (torch.arange(T)[None, :] < lengths[:, None]).reshape(-1).numpy()
     swift_logits = expected["logits"].reshape(B * T, V)
     logits_diff = relative_difference(swift_logits[real], logits.detach().reshape(B * T, V).numpy()[real])
-    loss = masked_token_loss(logits, targets, mask)
+    loss = masked_token_loss(logits, targets, mask, float(bmeta.get("label_smoothing", "0")))
     loss_diff = relative_difference(expected["loss"], loss.detach().numpy())
 
     names = sorted(trainable)
@@ -318,6 +322,11 @@ def check(folder, tolerance=1e-4):
     loss.backward()
     norm = torch.nn.utils.clip_grad_norm_(params, float(bmeta["clip"]))
     norm_diff = relative_difference(expected["grad_norm"], norm.detach().numpy())
+    grad_name, grad_worst = None, 0.0
+    for name in names:
+        diff = relative_difference(expected[f"grad.{name}"].reshape(trainable[name].shape), trainable[name].grad.numpy())
+        if diff > grad_worst:
+            grad_name, grad_worst = name, diff
     optimizer.step()
 
     worst_name, worst = None, 0.0
@@ -333,14 +342,15 @@ def check(folder, tolerance=1e-4):
     print(f"  logits      max relative difference {logits_diff:.3g}")
     print(f"  loss        relative difference {loss_diff:.3g} (PyTorch {loss.item():.6f})")
     print(f"  grad norm   relative difference {norm_diff:.3g} (PyTorch {norm.item():.6f})")
+    print(f"  gradients   max relative difference {grad_worst:.3g} ({grad_name}), after clipping")
     print(f"  after AdamW max relative difference {worst:.3g} ({worst_name})")
-    ok = max(logits_diff, loss_diff, norm_diff, worst) <= tolerance
+    ok = max(logits_diff, loss_diff, norm_diff, grad_worst, worst) <= tolerance
     print("match: within %.0e" % tolerance if ok else "MISMATCH: above %.0e" % tolerance)
     return 0 if ok else 1
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 2:
+    if len(sys.argv) < 2:
         print(__doc__)
         sys.exit(2)
-    sys.exit(check(sys.argv[1]))
+    sys.exit(max(check(folder) for folder in sys.argv[1:]))

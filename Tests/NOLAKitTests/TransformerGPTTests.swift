@@ -163,4 +163,18 @@ struct TransformerGPTTests {
         #expect(zip(model.baseParameters, again.baseParameters).allSatisfy { $0.value == $1.value })
         #expect(GPT(config, seed: 10).tokenEmbedding.table.value != model.tokenEmbedding.table.value)
     }
+
+    @Test("blocks alone: a TransformerStack trains as a Layer with adapters; one block's activation shapes")
+    func stack() throws {
+        let mask = AttentionMask(sequences: 2, length: 4, causal: true)
+        let stack = TransformerStack(layers: 2, width: 8, heads: 2, mask: mask, seed: 1)
+        stack.attach(.nola(rank: 2, k: 4, l: 4, c: 1, basis: .onTheFly), seed: 2, sites: stack.sites(.queryValue))
+        #expect(stack.parameters.trainableCount == 2 * 2 * 8)
+        let optimizer = Adam.adamW(parameters: stack.parameters, learningRate: 1e-2)
+        let seconds = try trainingStepSeconds(
+            stack, optimizer: optimizer, input: randomMatrix(8, 8, seed: 3), labels: (0..<8).map { $0 % 8 }, warmup: 1, steps: 2)
+        #expect(seconds.count == 2 && optimizer.stepCount == 3)
+        let shapes = stack.blocks[0].activationShapes(sequences: 2, length: 4)
+        #expect(shapes.count == 13 && shapes[2].shape == [8, 24] && shapes[3].shape == [2, 2, 4, 4] && shapes[9].shape == [8, 32])
+    }
 }

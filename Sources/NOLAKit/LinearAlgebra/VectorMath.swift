@@ -95,15 +95,17 @@ extension VectorMath {
         return nan ? .nan : m
     }
 
-    /// `x[j] = exp(x[j] − shift)` in place for `count` values; returns their sum (in `Float`,
-    /// eight partial sums).
+    /// `out[j] = exp(x[j] − shift)` for `count` values (`out` may be `x`); returns their sum
+    /// (in `Float`, eight partial sums).
     @inlinable
-    public static func expShifted(_ x: UnsafeMutablePointer<Float>, count: Int, shift: Float) -> Float {
+    public static func expShifted(
+        _ x: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, count: Int, shift: Float
+    ) -> Float {
         var sums = SIMD8<Float>(repeating: 0)
         var i = 0
         while i + 8 <= count {
             let v = exp(UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self) - shift)
-            UnsafeMutableRawPointer(x + i).storeBytes(of: v, as: SIMD8<Float>.self)
+            UnsafeMutableRawPointer(out + i).storeBytes(of: v, as: SIMD8<Float>.self)
             sums += v
             i += 8
         }
@@ -111,7 +113,7 @@ extension VectorMath {
             var v = SIMD8<Float>(repeating: -.infinity)
             for j in 0..<(count - i) { v[j] = x[i + j] - shift }
             let e = exp(v)
-            for j in 0..<(count - i) { x[i + j] = e[j] }
+            for j in 0..<(count - i) { out[i + j] = e[j] }
             sums += e
         }
         return sums.sum()
@@ -122,7 +124,7 @@ extension VectorMath {
     @inlinable @discardableResult
     public static func softmax(_ x: UnsafeMutablePointer<Float>, count: Int) -> (max: Float, sum: Float) {
         let m = maximum(x, count: count)
-        let sum = expShifted(x, count: count, shift: m)
+        let sum = expShifted(x, into: x, count: count, shift: m)
         let inverse = 1 / sum
         for j in 0..<count { x[j] *= inverse }
         return (m, sum)

@@ -24,6 +24,7 @@ public final class TokenCrossEntropy {
     /// Scored rows of the last forward, `M`.
     public private(set) var targetCount = 0
     private var gradient = Matrix(rows: 0, cols: 0)
+    private var rowLosses: [Double] = []
 
     public init(labelSmoothing: Float = 0) {
         checkPrecondition(labelSmoothing >= 0 && labelSmoothing < 1, "TokenCrossEntropy: label smoothing \(labelSmoothing) is not in [0, 1)")
@@ -43,24 +44,23 @@ public final class TokenCrossEntropy {
         gradient.prepare(rows: n, cols: v)
         let scale = m > 0 ? 1 / Float(m) : 0
         let eps = labelSmoothing
-        var partial = [Double](repeating: 0, count: Parallel.workers)
+        if rowLosses.count != n { rowLosses = [Double](repeating: 0, count: n) }
         logits.data.withUnsafeBufferPointer { pz in
             gradient.data.withUnsafeMutableBufferPointer { pg in
-                partial.withUnsafeMutableBufferPointer { totals in
-                    let (zBase, gBase, totalBase) = (pz.baseAddress!, pg.baseAddress!, totals.baseAddress!)
-                    Parallel.forEachSlice(n, minimumPerWorker: 16) { worker, rows in
-                        var total = 0.0
+                rowLosses.withUnsafeMutableBufferPointer { pl in
+                    let (zBase, gBase, lossBase) = (pz.baseAddress!, pg.baseAddress!, pl.baseAddress!)
+                    Parallel.forEachSlice(n, minimumPerWorker: 16) { _, rows in
                         for i in rows {
-                            let z = zBase + i * v
-                            let g = gBase + i * v
+                            let (z, g) = (zBase + i * v, gBase + i * v)
                             let target = targets[i]
                             guard target >= 0 else {
                                 g.update(repeating: 0, count: v)
+                                lossBase[i] = 0
                                 continue
                             }
-                            // g = softmax(z); −log p[k] = log Σ e^(z−max) − (z[k] − max).
-                            g.update(from: z, count: v)
-                            let (top, sum) = VectorMath.softmax(g, count: v)
+                            // g = e^(z − max); −log p[k] = log Σ e^(z−max) − (z[k] − max).
+                            let top = VectorMath.maximum(z, count: v)
+                            let sum = VectorMath.expShifted(z, into: g, count: v, shift: top)
                             let logSum = logf(sum)
                             var rowLoss = (1 - eps) * (logSum - (z[target] - top))
                             if eps > 0 {
@@ -68,17 +68,18 @@ public final class TokenCrossEntropy {
                                 for k in 0..<v { meanZ += Double(z[k]) }
                                 rowLoss += eps * (logSum + top - Float(meanZ / Double(v)))
                             }
-                            total += Double(rowLoss)
-                            let uniform = eps / Float(v)
-                            for k in 0..<v { g[k] = (g[k] - uniform) * scale }
+                            lossBase[i] = Double(rowLoss)
+                            // dz = (p − ε/V) / M, then − (1 − ε)/M at the target; p = g / sum.
+                            let (factor, offset) = (scale / sum, eps / Float(v) * scale)
+                            for k in 0..<v { g[k] = g[k] * factor - offset }
                             g[target] -= (1 - eps) * scale
                         }
-                        totalBase[worker] += total
                     }
                 }
             }
         }
-        return m > 0 ? Float(partial.reduce(0, +) / Double(m)) : 0
+        // Summed in row order: the same loss whatever the number of cores.
+        return m > 0 ? Float(rowLosses.reduce(0, +) / Double(m)) : 0
     }
 
     /// `dz: (N, V)` of the last forward.

@@ -85,6 +85,20 @@ public final class TransformerBlock {
         ]
     }
 
+    /// Every tensor one forward of this block computes for `sequences` sequences of `length`
+    /// positions, in order, with its shape (`[B, H, T, T]` for the attention's per-head
+    /// matrices, `[rows, cols]` for the rest): what lesson 11 prints beside the code.
+    public func activationShapes(sequences b: Int, length t: Int) -> [(name: String, shape: [Int])] {
+        let (n, c, h) = (b * t, dimension, attention.core.heads)
+        return [
+            ("x, the block's input", [n, c]), ("a = ln_1(x)", [n, c]), ("qkv = c_attn(a)", [n, 3 * c]),
+            ("S = Q Kᵀ / √hs, per sequence and head", [b, h, t, t]), ("P = softmax(S), causal", [b, h, t, t]),
+            ("o = P V, heads side by side", [n, c]), ("attn = c_proj(o)", [n, c]), ("r = x + attn", [n, c]),
+            ("m = ln_2(r)", [n, c]), ("f = c_fc(m)", [n, 4 * c]), ("g = GELU(f)", [n, 4 * c]),
+            ("mlp = c_proj(g)", [n, c]), ("y = r + mlp, the block's output", [n, c]),
+        ]
+    }
+
     /// `y: (B·T, C)` from `x: (B·T, C)`.
     public func forward(_ x: Matrix, mask: AttentionMask) -> Matrix {
         checkPrecondition(

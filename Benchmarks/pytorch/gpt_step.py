@@ -70,14 +70,16 @@ def time_steps(setting, args):
 
     for _ in range(args.warmup):
         step()
-    seconds = []
+    seconds, cpu = [], []
     for _ in range(args.steps):
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         step()
         seconds.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - cpu_start)
     trainable = sum(p.numel() for p in params)
     return {"setting": setting, "median_ms": 1000 * statistics.median(seconds),
-            "min_ms": 1000 * min(seconds), "steps": args.steps, "trainable": trainable,
+            "min_ms": 1000 * min(seconds), "cpu_median_ms": 1000 * statistics.median(cpu),
+            "steps": args.steps, "trainable": trainable,
             "peak_rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}
 
 

@@ -6,8 +6,9 @@ import Foundation
     import Darwin
 #endif
 
-/// How much memory this process holds: for peak-memory figures (paper Table 2 reports training
-/// memory) and for checking that a training loop does not grow step after step.
+/// How much memory (and CPU time) this process uses: for peak-memory figures (paper Table 2
+/// reports training memory), for checking that a training loop does not grow step after step,
+/// and for timing on a busy machine.
 public enum ProcessMemory {
     /// The largest resident set of the process so far, in bytes (`getrusage`'s `ru_maxrss`:
     /// KiB on Linux, bytes on macOS). It never decreases.
@@ -28,5 +29,12 @@ public enum ProcessMemory {
         let fields = text.split(separator: " ")
         guard fields.count > 1, let pages = Int(fields[1]) else { return nil }
         return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
+    }
+
+    /// CPU seconds this process has used so far, all threads, user and system.
+    public static var cpuSeconds: Double {
+        var t = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
+        return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
     }
 }

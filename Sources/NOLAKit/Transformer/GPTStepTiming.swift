@@ -46,16 +46,23 @@ public struct GPTStepTiming: Sendable {
     /// Wall-clock seconds of each of `steps` training steps, after `warmup` untimed ones.
     /// Throws `DivergenceError` as a training step does.
     public func seconds(warmup: Int = 3, steps: Int) throws -> [Double] {
+        try measure(warmup: warmup, steps: steps).wall
+    }
+
+    /// Wall-clock and process CPU seconds (all threads) of each timed step. On a busy machine
+    /// the CPU time of a one-thread run is the steadier measure of the work done.
+    public func measure(warmup: Int = 3, steps: Int) throws -> (wall: [Double], cpu: [Double]) {
         checkPrecondition(warmup >= 0 && steps > 0, "GPTStepTiming: warmup \(warmup), steps \(steps)")
         let (trainer, batch) = makeTrainer()
         for _ in 0..<warmup { try trainer.step(batch) }
-        var seconds: [Double] = []
+        var wall: [Double] = [], cpu: [Double] = []
         for _ in 0..<steps {
-            let start = ContinuousClock.now
+            let (start, cpuStart) = (ContinuousClock.now, ProcessMemory.cpuSeconds)
             try trainer.step(batch)
             let elapsed = ContinuousClock.now - start
-            seconds.append(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
+            wall.append(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
+            cpu.append(ProcessMemory.cpuSeconds - cpuStart)
         }
-        return seconds
+        return (wall, cpu)
     }
 }

@@ -48,7 +48,7 @@ public final class MultiHeadAttention {
 
     /// `O` from `qkv: (B·T, 3C)` under `mask` → `(B·T, C)`.
     public func forward(_ qkv: Matrix, mask: AttentionMask) -> Matrix {
-        let (c, hs, nh, t) = (dimension, headSize, heads, mask.length)
+        let (c, nh, t) = (dimension, heads, mask.length)
         checkPrecondition(
             qkv.rows == mask.rows && qkv.cols == 3 * c,
             "MultiHeadAttention: qkv is \(qkv.shapeDescription) but the mask is \(mask.sequences)×\(t) "
@@ -56,43 +56,19 @@ public final class MultiHeadAttention {
         self.qkv = qkv
         self.mask = mask
         output.prepare(rows: qkv.rows, cols: c)
-        let pairSize = t * t
-        if weights.count != mask.sequences * nh * pairSize {
-            weights = [Float](repeating: 0, count: mask.sequences * nh * pairSize)
+        if weights.count != mask.sequences * nh * t * t {
+            weights = [Float](repeating: 0, count: mask.sequences * nh * t * t)
         }
-        let scale = 1 / Float(hs).squareRoot()
-        let pairs = mask.sequences * nh
         qkv.data.withUnsafeBufferPointer { pqkv in
             weights.withUnsafeMutableBufferPointer { pw in
                 output.data.withUnsafeMutableBufferPointer { po in
                     let (qkvBase, wBase, oBase) = (pqkv.baseAddress!, pw.baseAddress!, po.baseAddress!)
-                    Parallel.forEachSlice(pairs) { _, slice in
-                        for pair in slice {
+                    Parallel.forEachSlice(mask.sequences * nh) { _, pairs in
+                        for pair in pairs {
                             let (b, h) = (pair / nh, pair % nh)
-                            let n = mask.lengths[b]
-                            let q = qkvBase + b * t * 3 * c + h * hs
-                            let p = wBase + pair * pairSize
-                            let o = oBase + b * t * c + h * hs
-                            if n > 0 {
-                                // S = s Q Kᵀ, then each row's softmax over its allowed keys.
-                                BLAS.sgemm(
-                                    .none, .transpose, m: n, n: n, k: hs, alpha: scale, q, lda: 3 * c, q + c, ldb: 3 * c,
-                                    beta: 0, p, ldc: t)
-                                for i in 0..<n {
-                                    let row = p + i * t
-                                    let end = mask.keyCount(sequence: b, query: i)
-                                    VectorMath.softmax(row, count: end)
-                                    (row + end).update(repeating: 0, count: t - end)
-                                }
-                                // O = P V.
-                                BLAS.sgemm(
-                                    .none, .none, m: n, n: hs, k: n, alpha: 1, p, lda: t, q + 2 * c, ldb: 3 * c,
-                                    beta: 0, o, ldc: c)
-                            }
-                            for i in n..<t {
-                                (p + i * t).update(repeating: 0, count: t)
-                                (o + i * c).update(repeating: 0, count: hs)
-                            }
+                            forwardPair(
+                                sequence: b, mask: mask, qkv: qkvBase + b * t * 3 * c + h * headSize,
+                                p: wBase + pair * t * t, o: oBase + b * t * c + h * headSize)
                         }
                     }
                 }
@@ -101,70 +77,57 @@ public final class MultiHeadAttention {
         return output
     }
 
+    /// One (sequence, head) pair: `S = s Q Kᵀ`, row softmax over the allowed keys, `O = P V`.
+    /// `qkv` points at the pair's query columns in the sequence's first row (keys `C` and values
+    /// `2C` further, row stride `3C`); `p` at its `(T, T)` probabilities; `o` at its output
+    /// columns (row stride `C`). Rows past the sequence's length get zeros.
+    private func forwardPair(
+        sequence b: Int, mask: AttentionMask, qkv q: UnsafePointer<Float>, p: UnsafeMutablePointer<Float>,
+        o: UnsafeMutablePointer<Float>
+    ) {
+        let (c, hs, t, n) = (dimension, headSize, mask.length, mask.lengths[b])
+        if n > 0 {
+            BLAS.sgemm(
+                .none, .transpose, m: n, n: n, k: hs, alpha: 1 / Float(hs).squareRoot(), q, lda: 3 * c, q + c, ldb: 3 * c,
+                beta: 0, p, ldc: t)
+            for i in 0..<n {
+                let end = mask.keyCount(sequence: b, query: i)
+                VectorMath.softmax(p + i * t, count: end)
+                (p + i * t + end).update(repeating: 0, count: t - end)
+            }
+            BLAS.sgemm(.none, .none, m: n, n: hs, k: n, alpha: 1, p, lda: t, q + 2 * c, ldb: 3 * c, beta: 0, o, ldc: c)
+        }
+        for i in n..<t {
+            (p + i * t).update(repeating: 0, count: t)
+            (o + i * c).update(repeating: 0, count: hs)
+        }
+    }
+
     /// `dqkv: (B·T, 3C)` from `dO: (B·T, C)` of the last forward.
     public func backward(_ dOut: Matrix) -> Matrix {
-        let (c, hs, nh, t) = (dimension, headSize, heads, mask.length)
+        let (c, nh, t) = (dimension, heads, mask.length)
         checkPrecondition(
             dOut.rows == qkv.rows && dOut.cols == c && qkv.rows == mask.rows,
             "MultiHeadAttention.backward: dO is \(dOut.shapeDescription) but the last forward had "
                 + "\(qkv.rows) rows of width \(c) (call forward before each backward)")
         inputGradient.prepare(rows: qkv.rows, cols: 3 * c)
-        let workers = Parallel.workers
-        if scratch.count != workers * t * t {
-            scratch = [Float](repeating: 0, count: workers * t * t)
-        }
-        let scale = 1 / Float(hs).squareRoot()
-        let pairs = mask.sequences * nh
-        let pairSize = t * t
+        if scratch.count != Parallel.workers * t * t { scratch = [Float](repeating: 0, count: Parallel.workers * t * t) }
         let mask = self.mask
         qkv.data.withUnsafeBufferPointer { pqkv in
             weights.withUnsafeBufferPointer { pw in
                 dOut.data.withUnsafeBufferPointer { pdo in
                     inputGradient.data.withUnsafeMutableBufferPointer { pdx in
-                      scratch.withUnsafeMutableBufferPointer { pscratch in
-                        let (qkvBase, wBase, doBase, dxBase) = (pqkv.baseAddress!, pw.baseAddress!, pdo.baseAddress!, pdx.baseAddress!)
-                        let scratchBase = pscratch.baseAddress!
-                            Parallel.forEachSlice(pairs) { worker, slice in
-                                let dp = scratchBase + worker * pairSize
-                                for pair in slice {
+                        scratch.withUnsafeMutableBufferPointer { ps in
+                            let (qkvBase, wBase, doBase, dxBase, sBase) = (
+                                pqkv.baseAddress!, pw.baseAddress!, pdo.baseAddress!, pdx.baseAddress!, ps.baseAddress!
+                            )
+                            Parallel.forEachSlice(mask.sequences * nh) { worker, pairs in
+                                for pair in pairs {
                                     let (b, h) = (pair / nh, pair % nh)
-                                    let n = mask.lengths[b]
-                                    let q = qkvBase + b * t * 3 * c + h * hs
-                                    let (k, v) = (q + c, q + 2 * c)
-                                    let p = wBase + pair * pairSize
-                                    let dO = doBase + b * t * c + h * hs
-                                    let dq = dxBase + b * t * 3 * c + h * hs
-                                    let (dk, dv) = (dq + c, dq + 2 * c)
-                                    if n > 0 {
-                                        // dP = dO Vᵀ,  dV = Pᵀ dO
-                                        BLAS.sgemm(
-                                            .none, .transpose, m: n, n: n, k: hs, alpha: 1, dO, lda: c, v, ldb: 3 * c,
-                                            beta: 0, dp, ldc: t)
-                                        BLAS.sgemm(
-                                            .transpose, .none, m: n, n: hs, k: n, alpha: 1, p, lda: t, dO, ldb: c,
-                                            beta: 0, dv, ldc: 3 * c)
-                                        // dS = P ⊙ (dP − rowsum(P ⊙ dP)), in place of dP.
-                                        for i in 0..<n {
-                                            let (pr, dr) = (p + i * t, dp + i * t)
-                                            let end = mask.keyCount(sequence: b, query: i)
-                                            var dot: Float = 0
-                                            for j in 0..<end { dot += pr[j] * dr[j] }
-                                            for j in 0..<end { dr[j] = pr[j] * (dr[j] - dot) }
-                                            (dr + end).update(repeating: 0, count: n - end)
-                                        }
-                                        // dQ = s dS K,  dK = s dSᵀ Q
-                                        BLAS.sgemm(
-                                            .none, .none, m: n, n: hs, k: n, alpha: scale, dp, lda: t, k, ldb: 3 * c,
-                                            beta: 0, dq, ldc: 3 * c)
-                                        BLAS.sgemm(
-                                            .transpose, .none, m: n, n: hs, k: n, alpha: scale, dp, lda: t, q, ldb: 3 * c,
-                                            beta: 0, dk, ldc: 3 * c)
-                                    }
-                                    for i in n..<t {
-                                        (dq + i * 3 * c).update(repeating: 0, count: hs)
-                                        (dk + i * 3 * c).update(repeating: 0, count: hs)
-                                        (dv + i * 3 * c).update(repeating: 0, count: hs)
-                                    }
+                                    backwardPair(
+                                        sequence: b, mask: mask, qkv: qkvBase + b * t * 3 * c + h * headSize,
+                                        p: wBase + pair * t * t, dO: doBase + b * t * c + h * headSize,
+                                        dqkv: dxBase + b * t * 3 * c + h * headSize, dP: sBase + worker * t * t)
                                 }
                             }
                         }
@@ -174,6 +137,39 @@ public final class MultiHeadAttention {
         }
         qkv = Matrix(rows: 0, cols: 0)
         return inputGradient
+    }
+
+    /// One (sequence, head) pair's backward, pointers as in `forwardPair` (`dO` row stride `C`,
+    /// `dqkv` row stride `3C`), with `dP` a `(T, T)` scratch buffer of the calling worker.
+    private func backwardPair(
+        sequence b: Int, mask: AttentionMask, qkv q: UnsafePointer<Float>, p: UnsafePointer<Float>,
+        dO: UnsafePointer<Float>, dqkv dq: UnsafeMutablePointer<Float>, dP dp: UnsafeMutablePointer<Float>
+    ) {
+        let (c, hs, t, n) = (dimension, headSize, mask.length, mask.lengths[b])
+        let scale = 1 / Float(hs).squareRoot()
+        let (k, v, dk, dv) = (q + c, q + 2 * c, dq + c, dq + 2 * c)
+        if n > 0 {
+            // dP = dO Vᵀ,  dV = Pᵀ dO
+            BLAS.sgemm(.none, .transpose, m: n, n: n, k: hs, alpha: 1, dO, lda: c, v, ldb: 3 * c, beta: 0, dp, ldc: t)
+            BLAS.sgemm(.transpose, .none, m: n, n: hs, k: n, alpha: 1, p, lda: t, dO, ldb: c, beta: 0, dv, ldc: 3 * c)
+            // dS = P ⊙ (dP − rowsum(P ⊙ dP)), in place of dP (0 outside the allowed keys).
+            for i in 0..<n {
+                let (pr, dr) = (p + i * t, dp + i * t)
+                let end = mask.keyCount(sequence: b, query: i)
+                var dot: Float = 0
+                for j in 0..<end { dot += pr[j] * dr[j] }
+                for j in 0..<end { dr[j] = pr[j] * (dr[j] - dot) }
+                (dr + end).update(repeating: 0, count: n - end)
+            }
+            // dQ = s dS K,  dK = s dSᵀ Q
+            BLAS.sgemm(.none, .none, m: n, n: hs, k: n, alpha: scale, dp, lda: t, k, ldb: 3 * c, beta: 0, dq, ldc: 3 * c)
+            BLAS.sgemm(.transpose, .none, m: n, n: hs, k: n, alpha: scale, dp, lda: t, q, ldb: 3 * c, beta: 0, dk, ldc: 3 * c)
+        }
+        for i in n..<t {
+            (dq + i * 3 * c).update(repeating: 0, count: hs)
+            (dk + i * 3 * c).update(repeating: 0, count: hs)
+            (dv + i * 3 * c).update(repeating: 0, count: hs)
+        }
     }
 
     /// The attention probabilities of the last forward for sequence `b`, head `h`: `(T, T)`,

@@ -110,7 +110,8 @@ struct GPTSpeed: ParsableCommand {
     func runChild(_ setting: String) throws {
         BLAS.threads = threads
         let timing = GPTStepTiming.issueBenchmark(method: Self.method(setting))
-        let seconds = try timing.seconds(warmup: warmup, steps: steps).sorted()
+        let measured = try timing.measure(warmup: warmup, steps: steps)
+        let seconds = measured.wall.sorted(), cpu = measured.cpu.sorted()
         let trainable = timing.makeTrainer().trainer.model.parameters.trainableCount
         var generation = 0.0
         if setting == "full" {
@@ -118,6 +119,7 @@ struct GPTSpeed: ParsableCommand {
         }
         let result: [String: Double] = [
             "median_ms": 1000 * seconds[seconds.count / 2], "min_ms": 1000 * seconds[0], "trainable": Double(trainable),
+            "cpu_median_ms": 1000 * cpu[cpu.count / 2],
             "peak_rss": Double(ProcessMemory.peakResidentBytes), "generate_tokens_per_s": generation,
         ]
         let data = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])

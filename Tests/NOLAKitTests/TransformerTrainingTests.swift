@@ -52,6 +52,22 @@ struct TransformerTrainingTests {
         #expect(abs(pooled - expected) < 1e-6)
     }
 
+    @Test("token batches: inputs, targets, masks and padding; an epoch's shuffled batches cover the corpus once")
+    func batches() {
+        let batch = TokenBatch(sequences: [[5, 6, 7, 8], [9, 10]], targetMask: [[true, false, true, true], [true, true]], padding: 0)
+        #expect(batch.length == 3 && batch.lengths == [3, 1])
+        #expect(batch.tokens == [5, 6, 7, 9, 0, 0])
+        #expect(batch.targets == [TokenBatch.ignored, 7, 8, 10, TokenBatch.ignored, TokenBatch.ignored])
+        #expect(batch.targetCount == 3)
+        let corpus = (0..<10).map { [Int]((0...$0).map { $0 % 5 }) }
+        let epoch = TokenBatch.batches(of: corpus, size: 4, seed: 7, epoch: 1)
+        #expect(epoch.map(\.sequences) == [4, 4, 2])
+        #expect(epoch.flatMap(\.lengths).sorted() == Array(0..<10))
+        #expect(TokenBatch.batches(of: corpus, size: 4, seed: 7, epoch: 1) == epoch)
+        #expect(TokenBatch.batches(of: corpus, size: 4, seed: 7, epoch: 2) != epoch)
+        #expect(TokenBatch.batches(of: corpus, size: 4).first!.lengths == [0, 1, 2, 3])
+    }
+
     @Test("adapters train alone: the frozen base does not move, the coefficients do")
     func adapterStep() throws {
         let model = randomGPT()

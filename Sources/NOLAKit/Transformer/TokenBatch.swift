@@ -74,4 +74,27 @@ public struct TokenBatch: Sendable, Equatable {
     public var mask: AttentionMask {
         AttentionMask(sequences: sequences, length: length, lengths: lengths, causal: true)
     }
+
+    /// One epoch's batches of a corpus: the sequences (with their target masks, if any) in the
+    /// order `StreamCursor(seed: seed, stream: DigitDataset.batchStream(epoch: epoch)).permutation`,
+    /// cut into batches of `size` (the last one smaller), each padded to its own longest input.
+    /// `seed: nil` keeps the corpus order (for evaluation).
+    public static func batches(
+        of sequences: [[Int]], targetMasks: [[Bool]]? = nil, size: Int, seed: UInt64? = nil, epoch: Int = 0, padding: Int = 0
+    ) -> [TokenBatch] {
+        checkPrecondition(size > 0, "TokenBatch.batches: size must be positive, got \(size)")
+        checkPrecondition(targetMasks == nil || targetMasks!.count == sequences.count,
+                          "TokenBatch.batches: \(targetMasks?.count ?? 0) target masks for \(sequences.count) sequences")
+        var order = Array(sequences.indices)
+        if let seed {
+            var cursor = StreamCursor(seed: seed, stream: DigitDataset.batchStream(epoch: epoch))
+            order = cursor.permutation(sequences.count)
+        }
+        return stride(from: 0, to: order.count, by: size).map { start in
+            let picked = order[start..<min(start + size, order.count)]
+            return TokenBatch(
+                sequences: picked.map { sequences[$0] }, targetMask: targetMasks.map { masks in picked.map { masks[$0] } },
+                padding: padding)
+        }
+    }
 }

@@ -42,6 +42,36 @@ struct TransformerGPTTests {
         #expect(model.baseParameters.allSatisfy { $0.grad == Matrix.zeros($0.value.rows, $0.value.cols) })
     }
 
+    @Test("the fused loss pass (blocks of 64 scored rows) gives the loss and gradients of the plain path")
+    func fusedLoss() {
+        let config = GPTConfiguration(layers: 1, embedding: 8, heads: 2, vocabulary: 30, context: 40)
+        let model = randomGPT(config)
+        model.attach(.lora(rank: 2, c: 1), seed: 1, sites: model.sites(.queryValue))
+        model.tokenEmbedding.table.isTrainable = true  // the tied table's gradient from both uses
+        randomize(model.parameters.filter(\.isTrainable), seed: 2, bound: 0.3)
+        let words = RandomStream(seed: 3).uniform(150).map { Int($0 * 30) % 30 }
+        let sequences = [Array(words[0..<40]), Array(words[40..<75]), Array(words[75..<110]), Array(words[110..<150])]
+        let masks = sequences.map { s in s.indices.map { $0 % 7 != 3 } }  // 130 scored of 145: three blocks
+        let batch = TokenBatch(sequences: sequences, targetMask: masks)
+        let lossFunction = TokenCrossEntropy(labelSmoothing: 0.1)
+        model.parameters.zeroGradients()
+        let plain = lossFunction.forward(model.forward(batch), targets: batch.targets)
+        model.backward(lossFunction.backward())
+        let plainGradients = model.parameters.map(\.grad)
+        model.parameters.zeroGradients()
+        let fused = model.lossAndGradient(batch, using: lossFunction)
+        #expect(abs(fused - plain) <= 1e-6 * plain && lossFunction.targetCount == batch.targetCount)
+        for (p, g) in zip(model.parameters, plainGradients) where p.isTrainable {
+            let scale = g.data.map(abs).max()!
+            #expect(p.grad.maxAbsDifference(g) <= 1e-5 * scale, "\(p.name)")
+        }
+        // Nothing scored: loss 0, no gradient.
+        let none = TokenBatch(sequences: [[1, 2, 3]], targetMask: [[false, false, false]])
+        model.parameters.zeroGradients()
+        #expect(model.lossAndGradient(none, using: lossFunction) == 0)
+        #expect(model.parameters.allSatisfy { $0.grad == Matrix.zeros($0.value.rows, $0.value.cols) })
+    }
+
     @Test("causality: the logits at position t do not depend on any input after t (gradient exactly 0)")
     func causality() {
         let model = randomGPT()

@@ -1,6 +1,7 @@
 import Foundation
-import NOLAKit
 import Testing
+
+@testable import NOLAKit
 
 /// Finite-difference checks of every transformer layer's backward pass, with the loss
 /// `Σ y ⊙ r` for a fixed random `r` (so `dy = r`).
@@ -155,5 +156,41 @@ struct TransformerLayerTests {
         #expect(edges[5].isNaN && edges[6] == expf(-100) && edges[6] > 0)
         let t = VectorMath.tanh(SIMD8(-.infinity, -30, 0, 30, .infinity, .nan, 1e-3, -1e-3))
         #expect(t[0] == -1 && t[1] == -1 && t[2] == 0 && t[3] == 1 && t[4] == 1 && t[5].isNaN)
+    }
+
+    @Test("the AVX2 kernels agree with the portable code: exp sums, GELU values and tanh",
+          .enabled(if: VectorMath.hasAVX2, "skipped: this CPU has no AVX2 and FMA, so only the portable code runs"))
+    func avx2Kernels() {
+        let count = 1003  // not a multiple of 8: the tails too
+        let x = RandomStream(seed: 41).uniform(count).map { $0 * 40 - 30 }
+        var a = [Float](repeating: 0, count: count), b = a
+        let (sumA, sumB) = x.withUnsafeBufferPointer { px in
+            a.withUnsafeMutableBufferPointer { pa in
+                b.withUnsafeMutableBufferPointer { pb in
+                    (VectorMath.expShifted(px.baseAddress!, into: pa.baseAddress!, count: count, shift: 2),
+                     VectorMath.portableExpShifted(px.baseAddress!, into: pb.baseAddress!, count: count, shift: 2))
+                }
+            }
+        }
+        for i in 0..<count { #expect(abs(a[i] - b[i]) <= 4e-7 * b[i], "exp(\(x[i]) − 2)") }
+        #expect(abs(sumA - sumB) <= 1e-6 * sumB)
+        var edges: [Float] = [-.infinity, .nan, 100, -200, 0, 1, -100, 88]
+        let edgeSum = edges.withUnsafeMutableBufferPointer { VectorMath.expShifted($0.baseAddress!, into: $0.baseAddress!, count: 8, shift: 0) }
+        #expect(edges[0] == 0 && edges[1].isNaN && edges[2] == .infinity && edges[3] == 0 && edges[4] == 1)
+        #expect(abs(edges[5] - expf(1)) < 1e-6 && abs(edges[6] - expf(-100)) <= 1e-6 * expf(-100) && edgeSum.isNaN)
+        let g = x.map { $0 / 5 }
+        var (y1, t1, y2, t2) = (a, a, b, b)
+        g.withUnsafeBufferPointer { pg in
+            y1.withUnsafeMutableBufferPointer { py in
+                t1.withUnsafeMutableBufferPointer { pt in GELU.forward(pg.baseAddress!, into: py.baseAddress!, tanh: pt.baseAddress!, count: count, avx2: true) }
+            }
+            y2.withUnsafeMutableBufferPointer { py in
+                t2.withUnsafeMutableBufferPointer { pt in GELU.forward(pg.baseAddress!, into: py.baseAddress!, tanh: pt.baseAddress!, count: count, avx2: false) }
+            }
+        }
+        for i in 0..<count {
+            #expect(abs(t1[i] - t2[i]) <= 3e-7 && abs(y1[i] - y2[i]) <= 3e-7 * max(1, abs(g[i])), "GELU(\(g[i]))")
+            #expect(abs(t1[i] - tanhf(0.797_884_56 * (g[i] + 0.044715 * g[i] * g[i] * g[i]))) <= 3e-7)
+        }
     }
 }

@@ -1,3 +1,5 @@
+import CMathAVX2
+
 /// The Gaussian error linear unit in its tanh form (GPT-2's, PyTorch's
 /// `GELU(approximate="tanh")`), element-wise:
 ///
@@ -5,7 +7,8 @@
 ///
 /// Backward: `dy/dx = ½ (1 + tanh u) + ½ x (1 − tanh² u) · √(2/π) (1 + 3 · 0.044715 x²)`, with
 /// `tanh u` kept from the forward. `tanh` is `VectorMath.tanh` (absolute error about 1e-7, 5–10×
-/// faster than the C library's, which took a third of a GPT training step).
+/// faster than the C library's, which took a third of a GPT training step); on CPUs with AVX2
+/// and FMA the forward runs `CMathAVX2`'s kernel, the same formula eight lanes wide.
 /// Shapes: `x, y, dy, dx: (batch, n)`.
 public final class GELU: Layer {
     private var input = Matrix(rows: 0, cols: 0)
@@ -31,20 +34,35 @@ public final class GELU: Layer {
         input = x
         output.prepare(rows: x.rows, cols: x.cols)
         if tanhU.count != x.count { tanhU = [Float](repeating: 0, count: x.count) }
+        guard x.count > 0 else { return output }
         x.data.withUnsafeBufferPointer { px in
             output.data.withUnsafeMutableBufferPointer { py in
                 tanhU.withUnsafeMutableBufferPointer { pt in
-                    let (xs, ys, ts) = (px.baseAddress!, py.baseAddress!, pt.baseAddress!)
-                    GELU.forEachOctet(px.count) { i, n in
-                        let v = GELU.load(xs + i, n)
-                        let t = VectorMath.tanh(GELU.k * (v + GELU.c * v * v * v))
-                        GELU.store(t, ts + i, n)
-                        GELU.store(0.5 * v * (1 + t), ys + i, n)
-                    }
+                    GELU.forward(px.baseAddress!, into: py.baseAddress!, tanh: pt.baseAddress!, count: px.count)
                 }
             }
         }
         return output
+    }
+
+    /// `y = gelu(x)` and `t = tanh u` for `count` values, on every core for many values; with
+    /// the AVX2 kernel when `avx2` (default: when the CPU has it).
+    static func forward(
+        _ xs: UnsafePointer<Float>, into ys: UnsafeMutablePointer<Float>, tanh ts: UnsafeMutablePointer<Float>, count: Int,
+        avx2: Bool = VectorMath.hasAVX2
+    ) {
+        if avx2 {
+            forEachRange(count) { r in
+                nola_gelu_avx2(xs + r.lowerBound, ys + r.lowerBound, ts + r.lowerBound, r.count)
+            }
+            return
+        }
+        forEachOctet(count) { i, n in
+            let v = load(xs + i, n)
+            let t = VectorMath.tanh(k * (v + c * v * v * v))
+            store(t, ts + i, n)
+            store(0.5 * v * (1 + t), ys + i, n)
+        }
     }
 
     /// `dx = dy ⊙ gelu'(x)`.
@@ -54,6 +72,7 @@ public final class GELU: Layer {
             "GELU.backward: dy is \(dy.shapeDescription) but the cached input is \(input.shapeDescription) "
                 + "(call forward before each backward)")
         inputGradient.prepare(rows: dy.rows, cols: dy.cols)
+        guard dy.count > 0 else { return inputGradient }
         dy.data.withUnsafeBufferPointer { pdy in
             input.data.withUnsafeBufferPointer { px in
                 tanhU.withUnsafeBufferPointer { pt in
@@ -79,6 +98,15 @@ public final class GELU: Layer {
         let octets = (count + 7) / 8
         Parallel.forEachSlice(octets, minimumPerWorker: 4096) { _, slice in
             for o in slice { body(8 * o, min(8, count - 8 * o)) }
+        }
+    }
+
+    /// Calls `body` for consecutive ranges of `0..<count` (whole octets but the last), one per
+    /// core when there are many values.
+    static func forEachRange(_ count: Int, _ body: (Range<Int>) -> Void) {
+        let octets = (count + 7) / 8
+        Parallel.forEachSlice(octets, minimumPerWorker: 4096) { _, slice in
+            body((8 * slice.lowerBound)..<min(count, 8 * slice.upperBound))
         }
     }
 

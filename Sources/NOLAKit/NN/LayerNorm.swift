@@ -51,6 +51,7 @@ public final class LayerNorm: Layer {
         normalized.prepare(rows: rows, cols: n)
         output.prepare(rows: rows, cols: n)
         if reciprocalStd.count != rows { reciprocalStd = [Float](repeating: 0, count: rows) }
+        guard rows > 0 else { return output }
         let epsilon = self.epsilon
         x.data.withUnsafeBufferPointer { px in
             normalized.data.withUnsafeMutableBufferPointer { pn in
@@ -98,6 +99,7 @@ public final class LayerNorm: Layer {
         let rows = dy.rows
         let (trainGamma, trainBeta) = (gamma.isTrainable, beta.isTrainable)
         inputGradient.prepare(rows: rows, cols: n)
+        guard rows > 0 else { return inputGradient }
         dy.data.withUnsafeBufferPointer { pdy in
             normalized.data.withUnsafeBufferPointer { pn in
                 reciprocalStd.withUnsafeBufferPointer { pr in

@@ -68,6 +68,11 @@ public final class GPT: TransformerModel {
 
     /// Logits `(B·T, V)` for `tokens` (`B·T` ids, row `b·T + t`) under a causal `mask`.
     public func forward(tokens: [Int], mask: AttentionMask) -> Matrix {
+        unembedding.forward(hidden(tokens: tokens, mask: mask))
+    }
+
+    /// `ln_f(x_L): (B·T, C)`, the input of the unembedding.
+    func hidden(tokens: [Int], mask: AttentionMask) -> Matrix {
         checkPrecondition(mask.causal, "GPT: a language model's attention mask must be causal")
         checkPrecondition(
             tokens.count == mask.rows && mask.length <= configuration.context,
@@ -77,7 +82,7 @@ public final class GPT: TransformerModel {
         TransformerBlock.sum(tokenEmbedding.forward(tokens), positionEmbedding.forward(positions), into: &embedded)
         var h = embedded
         for block in blocks { h = block.forward(h, mask: mask) }
-        return unembedding.forward(finalNorm.forward(h))
+        return finalNorm.forward(h)
     }
 
     /// Logits `(rows·n, V)` for `n` new tokens per sequence of `cache`, continuing them at
@@ -105,7 +110,12 @@ public final class GPT: TransformerModel {
     /// gradient. When neither embedding is trainable (adapters, say), the first block stops
     /// at its attention: nothing below needs a gradient.
     public func backward(_ dLogits: Matrix) {
-        var dh = finalNorm.backward(unembedding.backward(dLogits))
+        backward(hidden: unembedding.backward(dLogits))
+    }
+
+    /// Back from `d ln_f(x_L): (B·T, C)` (the unembedding's input gradient).
+    func backward(hidden dHidden: Matrix) {
+        var dh = finalNorm.backward(dHidden)
         let embeddingsTrain = tokenEmbedding.table.isTrainable || positionEmbedding.table.isTrainable
         for block in blocks.reversed() {
             dh = block.backward(dh, inputGradient: block.index > 0 || embeddingsTrain)
@@ -116,17 +126,21 @@ public final class GPT: TransformerModel {
         }
     }
 
-    /// The loss of `batch` (forward only).
+    /// The loss of `batch` (forward only, the whole logits at once).
     public func loss(_ batch: TokenBatch, using loss: TokenCrossEntropy) -> Float {
         loss.forward(forward(batch), targets: batch.targets)
     }
 
-    /// The loss of `batch`, with its gradient added into every trainable tensor (forward and
-    /// backward; zero the gradients first).
+    /// The loss of `batch`, with its gradient added into every trainable tensor (zero the
+    /// gradients first). The logits, the loss and their backward run block by block
+    /// (`TiedUnembedding.lossAndInputGradient`): the same numbers as `loss` then `backward`, up
+    /// to summation order, without the `(B·T, V)` logits in memory. Stops before the blocks'
+    /// backward when the loss is not finite (the gradient would be NaN anyway).
     @discardableResult
     public func lossAndGradient(_ batch: TokenBatch, using loss: TokenCrossEntropy) -> Float {
-        let value = loss.forward(forward(batch), targets: batch.targets)
-        backward(loss.backward())
+        let (value, dHidden) = unembedding.lossAndInputGradient(
+            hidden(tokens: batch.tokens, mask: batch.mask), targets: batch.targets, loss: loss)
+        if value.isFinite { backward(hidden: dHidden) }
         return value
     }
 

@@ -46,17 +46,17 @@ public final class LanguageModelTrainer {
         self.clipNorm = clipNorm
     }
 
-    /// One step: set the rate, zero the gradients, forward, loss, backward, clip, update.
-    /// Throws `DivergenceError` (and changes no weight) when the loss is NaN or infinite.
+    /// One step: set the rate, zero the gradients, forward, loss, backward (`GPT.lossAndGradient`),
+    /// clip, update. Throws `DivergenceError` (and changes no weight) when the loss is NaN or
+    /// infinite.
     @discardableResult
     public func step(_ batch: TokenBatch) throws -> LanguageModelStep {
         if let schedule { optimizer.learningRate = schedule.learningRate(atStep: optimizer.stepCount) }
         optimizer.zeroGradients()
-        let value = loss.forward(model.forward(batch), targets: batch.targets)
+        let value = model.lossAndGradient(batch, using: loss)
         guard value.isFinite else {
             throw DivergenceError(step: optimizer.stepCount, loss: value, learningRate: optimizer.learningRate)
         }
-        model.backward(loss.backward())
         let trainable = optimizer.parameters
         let norm = clipNorm.map { GradientClipping.clip(trainable, maxNorm: $0) } ?? GradientClipping.globalNorm(trainable)
         let rate = optimizer.learningRate

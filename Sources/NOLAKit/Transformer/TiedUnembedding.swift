@@ -11,7 +11,11 @@ public final class TiedUnembedding {
 
     private var input = Matrix(rows: 0, cols: 0)
     private var logits = Matrix(rows: 0, cols: 0)
-    private var inputGradient = Matrix(rows: 0, cols: 0)
+    var inputGradient = Matrix(rows: 0, cols: 0)
+    /// Buffers of the fused pass (`lossAndInputGradient`): a block's inputs, logits, input gradient.
+    var blockInput = Matrix(rows: 0, cols: 0)
+    var blockLogits = Matrix(rows: 0, cols: 0)
+    var blockGradient = Matrix(rows: 0, cols: 0)
 
     /// Logits over the rows of `table`.
     public init(table: Parameter) {

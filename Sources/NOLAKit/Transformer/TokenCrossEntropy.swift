@@ -58,21 +58,7 @@ public final class TokenCrossEntropy {
                                 lossBase[i] = 0
                                 continue
                             }
-                            // g = e^(z − max); −log p[k] = log Σ e^(z−max) − (z[k] − max).
-                            let top = VectorMath.maximum(z, count: v)
-                            let sum = VectorMath.expShifted(z, into: g, count: v, shift: top)
-                            let logSum = logf(sum)
-                            var rowLoss = (1 - eps) * (logSum - (z[target] - top))
-                            if eps > 0 {
-                                var meanZ: Double = 0
-                                for k in 0..<v { meanZ += Double(z[k]) }
-                                rowLoss += eps * (logSum + top - Float(meanZ / Double(v)))
-                            }
-                            lossBase[i] = Double(rowLoss)
-                            // dz = (p − ε/V) / M, then − (1 − ε)/M at the target; p = g / sum.
-                            let (factor, offset) = (scale / sum, eps / Float(v) * scale)
-                            for k in 0..<v { g[k] = g[k] * factor - offset }
-                            g[target] -= (1 - eps) * scale
+                            lossBase[i] = TokenCrossEntropy.row(z, gradient: g, count: v, target: target, smoothing: eps, scale: scale)
                         }
                     }
                 }
@@ -81,6 +67,35 @@ public final class TokenCrossEntropy {
         // Summed in row order: the same loss whatever the number of cores.
         return m > 0 ? Float(rowLosses.reduce(0, +) / Double(m)) : 0
     }
+
+    /// One scored row: returns its loss and writes `g = (softmax(z) − (1 − ε) onehot − ε/V) · scale`
+    /// (`g` may be `z`: everything read from `z` is read before `g` is written).
+    static func row(
+        _ z: UnsafePointer<Float>, gradient g: UnsafeMutablePointer<Float>, count v: Int, target: Int, smoothing eps: Float,
+        scale: Float
+    ) -> Double {
+        let top = VectorMath.maximum(z, count: v)
+        let zTarget = z[target]
+        var meanZ: Float = 0
+        if eps > 0 {
+            var total: Double = 0
+            for k in 0..<v { total += Double(z[k]) }
+            meanZ = Float(total / Double(v))
+        }
+        // g = e^(z − max); −log p[k] = log Σ e^(z−max) − (z[k] − max).
+        let sum = VectorMath.expShifted(z, into: g, count: v, shift: top)
+        let logSum = logf(sum)
+        var loss = (1 - eps) * (logSum - (zTarget - top))
+        if eps > 0 { loss += eps * (logSum + top - meanZ) }
+        // dz = (p − ε/V) · scale, then − (1 − ε) · scale at the target; p = g / sum.
+        let (factor, offset) = (scale / sum, eps / Float(v) * scale)
+        for k in 0..<v { g[k] = g[k] * factor - offset }
+        g[target] -= (1 - eps) * scale
+        return Double(loss)
+    }
+
+    /// Sets the number of scored rows (for `TiedUnembedding`'s fused pass).
+    func record(targetCount m: Int) { targetCount = m }
 
     /// `dz: (N, V)` of the last forward.
     public func backward() -> Matrix {

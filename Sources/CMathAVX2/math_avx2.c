@@ -108,9 +108,34 @@ AVX2 void nola_gelu_avx2(const float *x, float *y, float *tanh_u, size_t n) {
     }
 }
 
+// One octet of GELU's derivative times dy.
+static inline AVX2 __m256 gelu_backward8(__m256 d, __m256 v, __m256 t) {
+    const __m256 k = _mm256_set1_ps(0.79788456f), c3 = _mm256_set1_ps(3 * 0.044715f);
+    const __m256 half = _mm256_set1_ps(0.5f), one = _mm256_set1_ps(1.0f);
+    __m256 du = _mm256_mul_ps(k, _mm256_fmadd_ps(_mm256_mul_ps(c3, v), v, one));     // k (1 + 3c x^2)
+    __m256 sech2 = _mm256_fnmadd_ps(t, t, one);                                      // 1 - t^2
+    __m256 slope = _mm256_fmadd_ps(_mm256_mul_ps(_mm256_mul_ps(half, v), sech2), du, _mm256_mul_ps(half, _mm256_add_ps(one, t)));
+    return _mm256_mul_ps(d, slope);
+}
+
+AVX2 void nola_gelu_backward_avx2(const float *dy, const float *x, const float *tanh_u, float *dx, size_t n) {
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        _mm256_storeu_ps(dx + i, gelu_backward8(_mm256_loadu_ps(dy + i), _mm256_loadu_ps(x + i), _mm256_loadu_ps(tanh_u + i)));
+    }
+    if (i < n) {
+        __m256i mask = lanes(n - i);
+        __m256 out = gelu_backward8(_mm256_maskload_ps(dy + i, mask), _mm256_maskload_ps(x + i, mask), _mm256_maskload_ps(tanh_u + i, mask));
+        _mm256_maskstore_ps(dx + i, mask, out);
+    }
+}
+
 #else
 
 int nola_math_avx2_available(void) { return 0; }
+void nola_gelu_backward_avx2(const float *dy, const float *x, const float *tanh_u, float *dx, size_t n) {
+    (void)dy; (void)x; (void)tanh_u; (void)dx; (void)n;
+}
 float nola_exp_shifted_avx2(const float *x, float *out, size_t n, float shift) {
     (void)x; (void)out; (void)n; (void)shift;
     return 0;

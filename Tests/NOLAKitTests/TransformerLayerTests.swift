@@ -188,7 +188,18 @@ struct TransformerLayerTests {
                 t2.withUnsafeMutableBufferPointer { pt in GELU.forward(pg.baseAddress!, into: py.baseAddress!, tanh: pt.baseAddress!, count: count, avx2: false) }
             }
         }
+        let dy = RandomStream(seed: 42).uniform(count).map { $0 * 2 - 1 }
+        var (d1, d2) = (a, b)
+        dy.withUnsafeBufferPointer { pd in
+            g.withUnsafeBufferPointer { pg in
+                t1.withUnsafeBufferPointer { pt in
+                    d1.withUnsafeMutableBufferPointer { GELU.backward(pd.baseAddress!, input: pg.baseAddress!, tanh: pt.baseAddress!, into: $0.baseAddress!, count: count, avx2: true) }
+                    d2.withUnsafeMutableBufferPointer { GELU.backward(pd.baseAddress!, input: pg.baseAddress!, tanh: pt.baseAddress!, into: $0.baseAddress!, count: count, avx2: false) }
+                }
+            }
+        }
         for i in 0..<count {
+            #expect(abs(d1[i] - d2[i]) <= 1e-6 * max(1, abs(g[i])), "GELU'(\(g[i]))")
             #expect(abs(t1[i] - t2[i]) <= 3e-7 && abs(y1[i] - y2[i]) <= 3e-7 * max(1, abs(g[i])), "GELU(\(g[i]))")
             #expect(abs(t1[i] - tanhf(0.797_884_56 * (g[i] + 0.044715 * g[i] * g[i] * g[i]))) <= 3e-7)
         }

@@ -24,4 +24,8 @@ float nola_exp_shifted_avx2(const float *x, float *out, size_t n, float shift);
 /// tanh as VectorMath.tanh. Call only when nola_math_avx2_available() is 1.
 void nola_gelu_avx2(const float *x, float *y, float *tanh_u, size_t n);
 
+/// dx[i] = dy[i] (t/2 + 1/2 + x/2 (1 - t^2) sqrt(2/pi) (1 + 3 0.044715 x^2)) with t = tanh_u[i], for
+/// i < n: GELU's backward from the forward's tanh values. Call only when nola_math_avx2_available() is 1.
+void nola_gelu_backward_avx2(const float *dy, const float *x, const float *tanh_u, float *dx, size_t n);
+
 #endif

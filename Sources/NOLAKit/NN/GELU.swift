@@ -77,19 +77,35 @@ public final class GELU: Layer {
             input.data.withUnsafeBufferPointer { px in
                 tanhU.withUnsafeBufferPointer { pt in
                     inputGradient.data.withUnsafeMutableBufferPointer { pdx in
-                        let (dys, xs, ts, dxs) = (pdy.baseAddress!, px.baseAddress!, pt.baseAddress!, pdx.baseAddress!)
-                        GELU.forEachOctet(pdy.count) { i, n in
-                            let v = GELU.load(xs + i, n)
-                            let t = GELU.load(ts + i, n)
-                            let du = GELU.k * (1 + 3 * GELU.c * v * v)
-                            GELU.store(GELU.load(dys + i, n) * (0.5 * (1 + t) + 0.5 * v * (1 - t * t) * du), dxs + i, n)
-                        }
+                        GELU.backward(
+                            pdy.baseAddress!, input: px.baseAddress!, tanh: pt.baseAddress!, into: pdx.baseAddress!, count: pdy.count)
                     }
                 }
             }
         }
         input = Matrix(rows: 0, cols: 0)
         return inputGradient
+    }
+
+    /// `dx = dy ⊙ gelu'(x)` for `count` values from the forward's `tanh u`; with the AVX2 kernel
+    /// when `avx2` (default: when the CPU has it).
+    static func backward(
+        _ dys: UnsafePointer<Float>, input xs: UnsafePointer<Float>, tanh ts: UnsafePointer<Float>,
+        into dxs: UnsafeMutablePointer<Float>, count: Int, avx2: Bool = VectorMath.hasAVX2
+    ) {
+        if avx2 {
+            forEachRange(count) { r in
+                let o = r.lowerBound
+                nola_gelu_backward_avx2(dys + o, xs + o, ts + o, dxs + o, r.count)
+            }
+            return
+        }
+        forEachOctet(count) { i, n in
+            let v = load(xs + i, n)
+            let t = load(ts + i, n)
+            let du = k * (1 + 3 * c * v * v)
+            store(load(dys + i, n) * (0.5 * (1 + t) + 0.5 * v * (1 - t * t) * du), dxs + i, n)
+        }
     }
 
     /// Calls `body(i, n)` for the runs of `n ≤ 8` values starting at `i = 0, 8, 16, …` below

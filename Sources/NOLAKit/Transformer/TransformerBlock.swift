@@ -147,10 +147,14 @@ public final class TransformerBlock {
             a.rows == b.rows && a.cols == b.cols,
             "TransformerBlock: cannot add \(a.shapeDescription) and \(b.shapeDescription)")
         c.prepare(rows: a.rows, cols: a.cols)
+        guard c.count > 0 else { return }
         a.data.withUnsafeBufferPointer { pa in
             b.data.withUnsafeBufferPointer { pb in
                 c.data.withUnsafeMutableBufferPointer { pc in
-                    for i in 0..<pc.count { pc[i] = pa[i] + pb[i] }
+                    let (x, y, z) = (pa.baseAddress!, pb.baseAddress!, pc.baseAddress!)
+                    Parallel.forEachSlice(pc.count, minimumPerWorker: 65_536) { _, slice in
+                        for i in slice { z[i] = x[i] + y[i] }
+                    }
                 }
             }
         }

@@ -16,8 +16,11 @@ extension TiedUnembedding {
     /// The same numbers as `forward`, `TokenCrossEntropy.forward`/`backward` and `backward` up to
     /// summation order, with `R·V` floats of memory instead of two `N·V`. Returns the mean loss
     /// over the scored rows (0 when there are none) and `dx: (N, C)` (0 at unscored rows).
-    /// `loss.targetCount` is set.
-    public func lossAndInputGradient(_ x: Matrix, targets: [Int], loss: TokenCrossEntropy) -> (loss: Float, dx: Matrix) {
+    /// `loss.targetCount` is set. With `gradient: false` only the loss is computed (evaluation:
+    /// no backward products, `dx` empty, `E`'s gradient untouched).
+    public func lossAndInputGradient(
+        _ x: Matrix, targets: [Int], loss: TokenCrossEntropy, gradient: Bool = true
+    ) -> (loss: Float, dx: Matrix) {
         let (n, c, v) = (x.rows, x.cols, table.value.rows)
         checkPrecondition(
             c == table.value.cols && targets.count == n,
@@ -27,9 +30,11 @@ extension TiedUnembedding {
         }
         let scored = targets.indices.filter { targets[$0] >= 0 }
         loss.record(targetCount: scored.count)
-        inputGradient.prepare(rows: n, cols: c)
-        inputGradient.zero()
-        guard !scored.isEmpty else { return (0, inputGradient) }
+        if gradient {
+            inputGradient.prepare(rows: n, cols: c)
+            inputGradient.zero()
+        }
+        guard !scored.isEmpty else { return (0, gradient ? inputGradient : Matrix(rows: 0, cols: 0)) }
         let r = Self.fusedRows
         let scale = 1 / Float(scored.count)
         let eps = loss.labelSmoothing
@@ -59,6 +64,7 @@ extension TiedUnembedding {
                                 }
                             }
                         }
+                        guard gradient else { return }
                         blockGradient.data.withUnsafeMutableBufferPointer { pd in
                             BLAS.sgemm(.none, .none, m: m, n: c, k: v, alpha: 1, z, lda: v, e, ldb: c, beta: 0, pd.baseAddress!, ldc: c)
                         }
@@ -70,6 +76,7 @@ extension TiedUnembedding {
                     }
                 }
             }
+            guard gradient else { continue }
             blockGradient.data.withUnsafeBufferPointer { pd in
                 inputGradient.data.withUnsafeMutableBufferPointer { pdx in
                     for (k, i) in rows.enumerated() { (pdx.baseAddress! + i * c).update(from: pd.baseAddress! + k * c, count: c) }
@@ -77,6 +84,6 @@ extension TiedUnembedding {
             }
         }
         // Summed in row order: the same loss whatever the number of cores.
-        return (Float(rowLosses.reduce(0, +) / Double(scored.count)), inputGradient)
+        return (Float(rowLosses.reduce(0, +) / Double(scored.count)), gradient ? inputGradient : Matrix(rows: 0, cols: 0))
     }
 }

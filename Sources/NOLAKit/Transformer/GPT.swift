@@ -126,9 +126,13 @@ public final class GPT: TransformerModel {
         }
     }
 
-    /// The loss of `batch` (forward only, the whole logits at once).
+    /// The loss of `batch`, forward only: the logits made and scored block by block
+    /// (`TiedUnembedding.lossAndInputGradient` without its backward), so evaluating a large batch
+    /// never holds its `(B·T, V)` logits.
     public func loss(_ batch: TokenBatch, using loss: TokenCrossEntropy) -> Float {
-        loss.forward(forward(batch), targets: batch.targets)
+        unembedding.lossAndInputGradient(
+            hidden(tokens: batch.tokens, mask: batch.mask), targets: batch.targets, loss: loss, gradient: false
+        ).loss
     }
 
     /// The loss of `batch`, with its gradient added into every trainable tensor (zero the

@@ -71,7 +71,7 @@ public final class LanguageModelTrainer {
         var total = 0.0
         var tokens = 0
         for batch in batches {
-            let value = evaluationLoss.forward(model.forward(batch), targets: batch.targets)
+            let value = model.loss(batch, using: evaluationLoss)
             total += Double(value) * Double(evaluationLoss.targetCount)
             tokens += evaluationLoss.targetCount
         }

@@ -37,8 +37,10 @@ extension MultiHeadAttention {
         let workers = Parallel.workers
         if scratch.count < workers * n * total { scratch = [Float](repeating: 0, count: workers * n * total) }
         let scale = 1 / Float(hs).squareRoot()
-        // Parallel only when there is enough work to repay waking the other cores.
-        let work = pairs * n * total * hs
+        // Pairs in parallel only when there is enough work to repay waking the other cores, and
+        // each pair's products are small enough that OpenBLAS keeps them on one thread.
+        let perPair = n * total * hs
+        let parallel = pairs * perPair > 1 << 18 && perPair < 262_144
         qkv.data.withUnsafeBufferPointer { pqkv in
             cache.keys[layer].withUnsafeBufferPointer { pk in
                 cache.values[layer].withUnsafeBufferPointer { pv in
@@ -47,7 +49,7 @@ extension MultiHeadAttention {
                             let (qkvBase, kBase, vBase, oBase, sBase) = (
                                 pqkv.baseAddress!, pk.baseAddress!, pv.baseAddress!, po.baseAddress!, ps.baseAddress!
                             )
-                            Parallel.forEachSlice(pairs, minimumPerWorker: work > 1 << 18 ? 1 : pairs) { worker, slice in
+                            Parallel.forEachSlice(pairs, minimumPerWorker: parallel ? 1 : pairs) { worker, slice in
                                 let s = sBase + worker * n * total
                                 for pair in slice {
                                     let (r, h) = (pair / nh, pair % nh)

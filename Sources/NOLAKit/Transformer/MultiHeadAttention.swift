@@ -63,7 +63,7 @@ public final class MultiHeadAttention {
             weights.withUnsafeMutableBufferPointer { pw in
                 output.data.withUnsafeMutableBufferPointer { po in
                     let (qkvBase, wBase, oBase) = (pqkv.baseAddress!, pw.baseAddress!, po.baseAddress!)
-                    Parallel.forEachSlice(mask.sequences * nh) { _, pairs in
+                    Parallel.forEachSlice(mask.sequences * nh, minimumPerWorker: pairsPerWorker(mask.sequences * nh, t)) { _, pairs in
                         for pair in pairs {
                             let (b, h) = (pair / nh, pair % nh)
                             forwardPair(
@@ -75,6 +75,13 @@ public final class MultiHeadAttention {
             }
         }
         return output
+    }
+
+    /// Pairs per worker for `Parallel`: all of them (one worker) when a pair's products are large
+    /// enough for OpenBLAS to split each across the cores itself (`T·T·hs` ≥ 262,144 multiply-adds,
+    /// its threshold), so the two kinds of threads never compete; else one pair at a time.
+    private func pairsPerWorker(_ pairs: Int, _ t: Int) -> Int {
+        t * t * headSize >= 262_144 ? max(1, pairs) : 1
     }
 
     /// One (sequence, head) pair: `S = s Q Kᵀ`, row softmax over the allowed keys, `O = P V`.
@@ -121,7 +128,7 @@ public final class MultiHeadAttention {
                             let (qkvBase, wBase, doBase, dxBase, sBase) = (
                                 pqkv.baseAddress!, pw.baseAddress!, pdo.baseAddress!, pdx.baseAddress!, ps.baseAddress!
                             )
-                            Parallel.forEachSlice(mask.sequences * nh) { worker, pairs in
+                            Parallel.forEachSlice(mask.sequences * nh, minimumPerWorker: pairsPerWorker(mask.sequences * nh, t)) { worker, pairs in
                                 for pair in pairs {
                                     let (b, h) = (pair / nh, pair % nh)
                                     backwardPair(

@@ -134,16 +134,18 @@ public struct BeamSearch: Sendable {
         return best ?? Hypothesis(tokens: [], finished: false, logProbability: -.infinity, score: -.infinity)
     }
 
-    /// `log softmax(z)` with the `banned` tokens at −∞ (in `Double` sums, so a sum of many steps'
-    /// terms stays accurate).
+    /// `log softmax(z)` with the `banned` tokens at −∞ (in `Float`, as the reference decoder's
+    /// `torch.log(softmax(logits))`).
     func logSoftmax(_ z: [Float], banning banned: [Int]) -> [Float] {
         var z = z
         for b in banned { z[b] = -.infinity }
         let m = z.max() ?? 0
-        guard m > -.infinity else { return z }
-        var sum = 0.0
-        for x in z { sum += exp(Double(x - m)) }
-        let logSum = Float(log(sum)) + m
+        guard m > -.infinity, !z.isEmpty else { return z }
+        var scratch = z
+        let sum = z.withUnsafeBufferPointer { pz in
+            scratch.withUnsafeMutableBufferPointer { VectorMath.expShifted(pz.baseAddress!, into: $0.baseAddress!, count: pz.count, shift: m) }
+        }
+        let logSum = logf(sum) + m
         return z.map { $0 - logSum }
     }
 

@@ -50,10 +50,15 @@ let package = Package(
             name: "CMachine",
             cSettings: [.unsafeFlags(["-O2"], .when(configuration: .debug))]
         ),
+        // exp and GELU compiled for AVX2 and FMA, chosen at run time as the Philox kernels are.
+        .target(
+            name: "CMathAVX2",
+            cSettings: [.unsafeFlags(["-O2"], .when(configuration: .debug))]
+        ),
         // The mathematics: random streams, matrices, layers, adapters, quantization, data. No printing.
         .target(
             name: "NOLAKit",
-            dependencies: ["COpenBLAS", "CZlib", "CPhiloxKernels", "CMachine"],
+            dependencies: ["COpenBLAS", "CZlib", "CPhiloxKernels", "CMachine", "CMathAVX2"],
             swiftSettings: optimizedInDebug
         ),
         // What makes a program a lesson: options, narration, tables, progress, gnuplot figures.

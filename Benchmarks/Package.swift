@@ -3,6 +3,7 @@
 //
 //     cd Benchmarks && swift package --allow-writing-to-package-directory benchmark   # ordo-one's
 //     cd Benchmarks && swift run -c release step-times     # training steps beside PyTorch's
+//     cd Benchmarks && swift run -c release gpt-speed      # a GPT training step beside PyTorch's
 //
 // The first uses ordo-one's Benchmark package (formerly package-benchmark); the second is a plain
 // executable that runs pytorch/steps.py in the same run (see pytorch/README.md).
@@ -16,7 +17,8 @@ let package = Package(
     name: "NOLABenchmarks",
     platforms: [.macOS(.v14)],
     products: [
-        .executable(name: "step-times", targets: ["StepTimes"])
+        .executable(name: "step-times", targets: ["StepTimes"]),
+        .executable(name: "gpt-speed", targets: ["GPTSpeed"]),
     ],
     dependencies: [
         .package(name: "NOLALessons", path: ".."),
@@ -34,6 +36,15 @@ let package = Package(
             // Not directly under Benchmarks/: the benchmark plugin takes every executable target
             // there for one of its own.
             path: "Tools/StepTimes"
+        ),
+        .executableTarget(
+            name: "GPTSpeed",
+            dependencies: [
+                .product(name: "NOLAKit", package: "NOLALessons"),
+                .product(name: "LessonKit", package: "NOLALessons"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Tools/GPTSpeed"
         ),
         .executableTarget(
             name: "NOLABenchmarks",

@@ -40,7 +40,8 @@ public final class LayerNorm: Layer {
     /// γ and β.
     public var parameters: [Parameter] { [gamma, beta] }
 
-    /// `y = γ ⊙ (x − μ)/√(σ² + ε) + β`, row by row.  `x: (batch, n)` → `y: (batch, n)`.
+    /// `y = γ ⊙ (x − μ)/√(σ² + ε) + β`, row by row (rows split across cores when there are
+    /// many).  `x: (batch, n)` → `y: (batch, n)`.
     public func forward(_ x: Matrix) -> Matrix {
         checkPrecondition(
             x.cols == dimension,
@@ -50,29 +51,31 @@ public final class LayerNorm: Layer {
         normalized.prepare(rows: rows, cols: n)
         output.prepare(rows: rows, cols: n)
         if reciprocalStd.count != rows { reciprocalStd = [Float](repeating: 0, count: rows) }
+        guard rows > 0 else { return output }
+        let epsilon = self.epsilon
         x.data.withUnsafeBufferPointer { px in
             normalized.data.withUnsafeMutableBufferPointer { pn in
                 output.data.withUnsafeMutableBufferPointer { py in
                     gamma.value.data.withUnsafeBufferPointer { pg in
                         beta.value.data.withUnsafeBufferPointer { pb in
                             reciprocalStd.withUnsafeMutableBufferPointer { pr in
-                                for i in 0..<rows {
-                                    let row = px.baseAddress! + i * n
-                                    var mean: Float = 0
-                                    for j in 0..<n { mean += row[j] }
-                                    mean /= Float(n)
-                                    var variance: Float = 0
-                                    for j in 0..<n {
-                                        let d = row[j] - mean
-                                        variance += d * d
-                                    }
-                                    variance /= Float(n)
-                                    let r = 1 / (variance + epsilon).squareRoot()
-                                    pr[i] = r
-                                    for j in 0..<n {
-                                        let xhat = (row[j] - mean) * r
-                                        pn[i * n + j] = xhat
-                                        py[i * n + j] = pg[j] * xhat + pb[j]
+                                let (xs, ns, ys, gs, bs, rs) = (
+                                    px.baseAddress!, pn.baseAddress!, py.baseAddress!, pg.baseAddress!, pb.baseAddress!,
+                                    pr.baseAddress!
+                                )
+                                Parallel.forEachSlice(rows, minimumPerWorker: max(1, 16_384 / n)) { _, slice in
+                                    for i in slice {
+                                        let row = xs + i * n
+                                        let mean = LayerNorm.sum(row, n) / Float(n)
+                                        let variance = LayerNorm.sumOfSquares(row, n, minus: mean) / Float(n)
+                                        let r = 1 / (variance + epsilon).squareRoot()
+                                        rs[i] = r
+                                        let (xhat, y) = (ns + i * n, ys + i * n)
+                                        for j in 0..<n {
+                                            let v = (row[j] - mean) * r
+                                            xhat[j] = v
+                                            y[j] = gs[j] * v + bs[j]
+                                        }
                                     }
                                 }
                             }
@@ -84,7 +87,9 @@ public final class LayerNorm: Layer {
         return output
     }
 
-    /// `dx` from `dy: (batch, n)`; accumulates `dγ`, `dβ` when trainable.
+    /// `dx` from `dy: (batch, n)`; accumulates `dγ`, `dβ` when trainable. Rows (for `dx`) and
+    /// then columns (for `dγ`, `dβ`) are split across cores, so every sum is taken in the same
+    /// order whatever the number of cores.
     public func backward(_ dy: Matrix) -> Matrix {
         checkPrecondition(
             dy.rows == normalized.rows && dy.cols == dimension,
@@ -94,6 +99,7 @@ public final class LayerNorm: Layer {
         let rows = dy.rows
         let (trainGamma, trainBeta) = (gamma.isTrainable, beta.isTrainable)
         inputGradient.prepare(rows: rows, cols: n)
+        guard rows > 0 else { return inputGradient }
         dy.data.withUnsafeBufferPointer { pdy in
             normalized.data.withUnsafeBufferPointer { pn in
                 reciprocalStd.withUnsafeBufferPointer { pr in
@@ -101,23 +107,36 @@ public final class LayerNorm: Layer {
                         gamma.grad.data.withUnsafeMutableBufferPointer { dg in
                             beta.grad.data.withUnsafeMutableBufferPointer { db in
                                 inputGradient.data.withUnsafeMutableBufferPointer { pdx in
-                                    for i in 0..<rows {
-                                        let o = i * n
-                                        // mean(g) and mean(g ⊙ x̂), g = dy ⊙ γ
-                                        var meanG: Float = 0
-                                        var meanGX: Float = 0
-                                        for j in 0..<n {
-                                            let g = pdy[o + j] * pg[j]
-                                            meanG += g
-                                            meanGX += g * pn[o + j]
+                                    let (dys, ns, rs, gs, dgs, dbs, dxs) = (
+                                        pdy.baseAddress!, pn.baseAddress!, pr.baseAddress!, pg.baseAddress!,
+                                        dg.baseAddress!, db.baseAddress!, pdx.baseAddress!
+                                    )
+                                    Parallel.forEachSlice(rows, minimumPerWorker: max(1, 16_384 / n)) { _, slice in
+                                        for i in slice {
+                                            let (d, xhat, dx) = (dys + i * n, ns + i * n, dxs + i * n)
+                                            // mean(g) and mean(g ⊙ x̂), g = dy ⊙ γ
+                                            var meanG: Float = 0
+                                            var meanGX: Float = 0
+                                            for j in 0..<n {
+                                                let g = d[j] * gs[j]
+                                                meanG += g
+                                                meanGX += g * xhat[j]
+                                            }
+                                            meanG /= Float(n)
+                                            meanGX /= Float(n)
+                                            for j in 0..<n {
+                                                dx[j] = rs[i] * (d[j] * gs[j] - meanG - xhat[j] * meanGX)
+                                            }
                                         }
-                                        meanG /= Float(n)
-                                        meanGX /= Float(n)
-                                        for j in 0..<n {
-                                            let g = pdy[o + j] * pg[j]
-                                            pdx[o + j] = pr[i] * (g - meanG - pn[o + j] * meanGX)
-                                            if trainGamma { dg[j] += pdy[o + j] * pn[o + j] }
-                                            if trainBeta { db[j] += pdy[o + j] }
+                                    }
+                                    guard trainGamma || trainBeta else { return }
+                                    Parallel.forEachSlice(n, minimumPerWorker: rows >= 256 ? 1 : n) { _, columns in
+                                        for i in 0..<rows {
+                                            let (d, xhat) = (dys + i * n, ns + i * n)
+                                            for j in columns {
+                                                if trainGamma { dgs[j] += d[j] * xhat[j] }
+                                                if trainBeta { dbs[j] += d[j] }
+                                            }
                                         }
                                     }
                                 }
@@ -128,5 +147,41 @@ public final class LayerNorm: Layer {
             }
         }
         return inputGradient
+    }
+
+    /// `Σ x[j]` over `n` values, in eight running sums.
+    @inline(__always)
+    static func sum(_ x: UnsafePointer<Float>, _ n: Int) -> Float {
+        var acc = SIMD8<Float>(repeating: 0)
+        var j = 0
+        while j + 8 <= n {
+            acc += UnsafeRawPointer(x + j).loadUnaligned(as: SIMD8<Float>.self)
+            j += 8
+        }
+        var total = acc.sum()
+        while j < n {
+            total += x[j]
+            j += 1
+        }
+        return total
+    }
+
+    /// `Σ (x[j] − m)²` over `n` values, in eight running sums.
+    @inline(__always)
+    static func sumOfSquares(_ x: UnsafePointer<Float>, _ n: Int, minus m: Float) -> Float {
+        var acc = SIMD8<Float>(repeating: 0)
+        var j = 0
+        while j + 8 <= n {
+            let d = UnsafeRawPointer(x + j).loadUnaligned(as: SIMD8<Float>.self) - m
+            acc += d * d
+            j += 8
+        }
+        var total = acc.sum()
+        while j < n {
+            let d = x[j] - m
+            total += d * d
+            j += 1
+        }
+        return total
     }
 }

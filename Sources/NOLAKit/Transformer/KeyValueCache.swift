@@ -1,0 +1,88 @@
+/// The keys and values every block has computed for the positions a batch of sequences has
+/// seen, so that generating the next token costs one position's work instead of the whole
+/// sequence's.
+///
+/// Layout: for block `l`, `keys[l]` holds `rows × capacity × C` floats, row `r`'s position `t`
+/// at `(r·capacity + t)·C` (head `h` at columns `h·hs…`); `values[l]` likewise. All rows have
+/// the same `length` (the sequences of one beam search advance together). `reorder` lets beam
+/// search continue each new beam from the row of its parent.
+public final class KeyValueCache {
+    /// Blocks.
+    public let layers: Int
+    /// Sequences (beams) held.
+    public let rows: Int
+    /// The most positions a row can hold (the model's context).
+    public let capacity: Int
+    /// Width `C`.
+    public let width: Int
+    /// Positions filled in every row.
+    public private(set) var length = 0
+
+    var keys: [[Float]]
+    var values: [[Float]]
+
+    /// An empty cache for `rows` sequences of up to `capacity` positions of a model with
+    /// `layers` blocks of width `width`.
+    public init(layers: Int, rows: Int, capacity: Int, width: Int) {
+        checkPrecondition(layers > 0 && rows > 0 && capacity > 0 && width > 0,
+                          "KeyValueCache: \(layers) layers, \(rows) rows, capacity \(capacity), width \(width)")
+        self.layers = layers
+        self.rows = rows
+        self.capacity = capacity
+        self.width = width
+        keys = [[Float]](repeating: [Float](repeating: 0, count: rows * capacity * width), count: layers)
+        values = keys
+    }
+
+    /// An empty cache sized for `model`'s context.
+    public convenience init(for model: GPT, rows: Int) {
+        self.init(layers: model.blocks.count, rows: rows, capacity: model.configuration.context, width: model.configuration.embedding)
+    }
+
+    /// Positions still free.
+    public var remaining: Int { capacity - length }
+
+    /// Marks `count` more positions as filled (after every block has written them).
+    func advance(by count: Int) {
+        checkPrecondition(length + count <= capacity, "KeyValueCache: \(length) + \(count) positions exceed the capacity \(capacity)")
+        length += count
+    }
+
+    /// Row `r` becomes a copy of the old row `parents[r]` (its first `length` positions), for
+    /// every block.
+    public func reorder(_ parents: [Int]) {
+        checkPrecondition(
+            parents.count == rows && parents.allSatisfy { $0 >= 0 && $0 < rows },
+            "KeyValueCache.reorder: \(parents.count) parents for \(rows) rows")
+        guard parents != Array(0..<rows) else { return }
+        let used = length * width
+        let stride = capacity * width
+        for l in 0..<layers {
+            for storage in [\KeyValueCache.keys, \KeyValueCache.values] {
+                let old = self[keyPath: storage][l]
+                self[keyPath: storage][l].withUnsafeMutableBufferPointer { dst in
+                    old.withUnsafeBufferPointer { src in
+                        for (r, p) in parents.enumerated() where r != p {
+                            (dst.baseAddress! + r * stride).update(from: src.baseAddress! + p * stride, count: used)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// A cache of `rows` copies of row 0 of this one (a prompt read once, then widened to the beams).
+    public func broadcast(rows newRows: Int) -> KeyValueCache {
+        let wide = KeyValueCache(layers: layers, rows: newRows, capacity: capacity, width: width)
+        let used = length * width
+        let stride = capacity * width
+        for l in 0..<layers {
+            for r in 0..<newRows {
+                wide.keys[l].replaceSubrange((r * stride)..<(r * stride + used), with: keys[l][0..<used])
+                wide.values[l].replaceSubrange((r * stride)..<(r * stride + used), with: values[l][0..<used])
+            }
+        }
+        wide.length = length
+        return wide
+    }
+}

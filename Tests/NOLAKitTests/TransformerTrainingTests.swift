@@ -115,6 +115,8 @@ struct TransformerTrainingTests {
         // and then; the median step-to-step change ignores them.
         let median = increments.sorted()[increments.count / 2]
         #expect(median < 1 << 20, "resident set grows by \(median >> 10) KB per step: \(increments.map { $0 >> 10 }) KB")
-        #expect(ProcessMemory.peakResidentBytes >= last)
+        // The peak (getrusage) and the current set (/proc/self/statm) are read from counters that
+        // Linux updates per thread in batches of 64 pages, so they may disagree by a few hundred KB.
+        #expect(ProcessMemory.peakResidentBytes >= last - (1 << 20))
     }
 }

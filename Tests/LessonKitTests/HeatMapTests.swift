@@ -8,8 +8,12 @@ struct HeatMapTests {
     /// Five causal 3×3 panels: panel `i`'s visible cell `(r, c)` (c ≤ r) holds `i + r/10 + c/100`,
     /// the cells above the diagonal are masked (NaN).
     static func panels() -> [(title: String, values: [Double])] {
-        (0..<5).map { i in
-            ("panel \(i)", (0..<9).map { p in p % 3 <= p / 3 ? Double(i) + Double(p / 3) / 10 + Double(p % 3) / 100 : .nan })
+        (0..<5).map { i -> (title: String, values: [Double]) in
+            var values = [Double](repeating: .nan, count: 9)
+            for r in 0..<3 {
+                for c in 0...r { values[r * 3 + c] = Double(i) + Double(r) / 10 + Double(c) / 100 }
+            }
+            return ("panel \(i)", values)
         }
     }
 

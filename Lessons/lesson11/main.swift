@@ -235,9 +235,11 @@ lesson.say("""
     training \(Format.fixed(trainCurve.last!, 3)) (mean of the last \(evaluateEvery) batches, before each \
     update), validation \(Format.fixed(finalValidation, 3)) on all \(validationSequences.count) held-out sentences, \
     i.e. perplexity \(Format.fixed(exp(finalValidation), 1)): the model hesitates between about that \
-    many tokens at each position, against \(v) at the start. Training and validation losses \
-    differ by \(Format.fixed(finalValidation - trainCurve.last!, 3)): after \(epoch) pass\(epoch == 1 ? "" : "es") the model \
-    generalises rather than memorises (figure loss_curve).
+    many tokens at each position, against \(v) at the start. Validation minus training loss: \
+    \(Format.fixed(finalValidation - trainCurve.last!, 3)) after \(epoch) pass\(epoch == 1 ? "" : "es"). \(finalValidation - trainCurve.last! < 0.05
+        ? "The model generalises: it has not begun to memorise its training sentences."
+        : "The model has begun to fit its training sentences better than new ones: more passes would widen the gap.") \
+    (Figure loss_curve.)
     """)
 var lossFigure = Figure("loss_curve", title: "A small GPT learns restaurant sentences (the model of §4.1, at classroom scale)",
                         x: "optimizer step (batches of \(batchSize) sentences)", y: "cross-entropy per token (nats)")
@@ -247,6 +249,7 @@ lossFigure.add(.lines("validation (64 held-out sentences)", x: curveSteps, y: va
 lossFigure.annotate(.horizontalLine(y: log(Double(v)), label: "uniform guess, ln \(v)", color: .base))
 lossFigure.legend = .topRight
 lossFigure.yRange = 0...(log(Double(v)) * 1.15)
+lossFigure.xRange = 0...Double(steps)
 lesson.save(lossFigure)
 
 // MARK: - 6. Writing with it: greedy decoding and beam search
@@ -256,8 +259,10 @@ lesson.save(lossFigure)
 // sentences, scored by Σ log p / L^0.9, never repeating a 4-gram (the E2E settings of the LoRA
 // and NOLA papers).
 lesson.cell(6, "Writing with it: greedy decoding and beam search")
-let prompts = [""] + data.validation.sentences.prefix(scale.pick(quick: 2, standard: 4, full: 6)).dropFirst().map {
-    $0.split(separator: " ").prefix(2).joined(separator: " ")
+var prompts = [""]  // <|begin|> alone, then the first two words of a few validation sentences
+for sentence in data.validation.sentences where prompts.count < scale.pick(quick: 2, standard: 4, full: 6) {
+    let start = sentence.split(separator: " ").prefix(2).joined(separator: " ")
+    if !prompts.contains(start) { prompts.append(start) }
 }
 let beam = BeamSearch.e2e(endTokens: [BPETokenizer.end])
 var samples = Table(["prompt", "decoding", "generated"])

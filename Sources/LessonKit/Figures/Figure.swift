@@ -32,6 +32,11 @@ public struct Figure: Sendable {
     public var yRange: ClosedRange<Double>?
     /// Explicit x tics `(position, label)`, for categories or powers of two.
     public var xTics: [(Double, String)]?
+    /// Explicit y tics `(position, label)` (a heat map's row names).
+    public var yTics: [(Double, String)]?
+    /// The colour scale of heat maps: its label and the values at its two ends (values outside
+    /// are drawn in the end colours). `nil`: gnuplot scales to the data.
+    public var colorBar: ColorBar?
     /// Where the legend goes.
     public var legend: Legend = .topLeft
     /// Size in pixels of the PNG (the SVG has the same proportions).
@@ -57,6 +62,16 @@ public struct Figure: Sendable {
 
     /// Adds a reference line or a piece of text.
     public mutating func annotate(_ a: Annotation) { annotations.append(a) }
+
+    /// A heat map's colour scale: `label` beside it, `range` from white to dark blue.
+    public struct ColorBar: Sendable {
+        public var label: String
+        public var range: ClosedRange<Double>
+        public init(label: String, range: ClosedRange<Double>) {
+            self.label = label
+            self.range = range
+        }
+    }
 
     /// Where the legend sits.
     public enum Legend: Sendable {
@@ -93,6 +108,10 @@ public struct Series: Sendable {
         case bars(labels: [String], values: [Double], showValues: Bool)
         /// A grey-scale image, `rows × cols` values, row 0 at the top (digits, matrices).
         case image(pixels: [Double], rows: Int, cols: Int)
+        /// Coloured cells (`Figure.colorBar`'s scale): `rows × cols` values, row after row, cell
+        /// `(r, c)` a unit square centred at `(x + c, y + r)`, row 0 at the top. Non-finite values
+        /// are not drawn: the panel's grey background shows there (masked cells).
+        case heatMap(values: [Double], rows: Int, cols: Int, x: Double, y: Double)
     }
 
     public init(title: String, color: Color? = nil, dashed: Bool = false, kind: Kind) {
@@ -163,6 +182,15 @@ public struct Series: Sendable {
     public static func image(_ pixels: [Double], rows: Int, cols: Int) -> Series {
         precondition(pixels.count == rows * cols, "image: \(pixels.count) pixels for \(rows)×\(cols)")
         return Series(title: "", kind: .image(pixels: pixels, rows: rows, cols: cols))
+    }
+}
+
+extension Series {
+    /// A heat map of `rows × cols` values (row-major, row 0 at the top) whose cell `(r, c)` is
+    /// centred at `(x + c, y + r)`; NaN marks a masked cell, drawn as the grey background.
+    public static func heatMap(_ values: [Double], rows: Int, cols: Int, x: Double = 0, y: Double = 0) -> Series {
+        precondition(rows > 0 && cols > 0 && values.count == rows * cols, "heatMap: \(values.count) values for \(rows)×\(cols)")
+        return Series(title: "", kind: .heatMap(values: values, rows: rows, cols: cols, x: x, y: y))
     }
 }
 

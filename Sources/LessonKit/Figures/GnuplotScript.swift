@@ -58,6 +58,13 @@ struct GnuplotScript {
                 for r in 0..<rows {
                     lines.append((0..<cols).map { num(pixels[r * cols + $0]) }.joined(separator: " "))
                 }
+            case .heatMap(let values, let rows, let cols, let x, let y):
+                lines.append("# x y value: \(rows) rows × \(cols) columns, masked (non-finite) cells left out")
+                for r in 0..<rows {
+                    for c in 0..<cols where values[r * cols + c].isFinite {
+                        lines.append("\(num(x + Double(c))) \(num(y + Double(r))) \(num(values[r * cols + c]))")
+                    }
+                }
             }
             blocks.append(lines.joined(separator: "\n"))
         }
@@ -101,7 +108,14 @@ struct GnuplotScript {
         if f.logX { s.append("set logscale x \(f.logBase)") }
         if f.logY { s.append("set logscale y \(f.logBase)") }
         if let r = f.xRange { s.append("set xrange [\(num(r.lowerBound)):\(num(r.upperBound))]") }
-        if let r = f.yRange { s.append("set yrange [\(num(r.lowerBound)):\(num(r.upperBound))]") }
+        if let r = f.yRange {
+            // A heat map's row 0 is at the top.
+            let (from, to) = hasHeatMap ? (r.upperBound, r.lowerBound) : (r.lowerBound, r.upperBound)
+            s.append("set yrange [\(num(from)):\(num(to))]")
+        }
+        if let tics = f.yTics {
+            s.append("set ytics (" + tics.map { "\(quoted($0.1)) \(num($0.0))" }.joined(separator: ", ") + ")")
+        }
         if let tics = f.xTics {
             s.append("set xtics (" + tics.map { "\(quoted($0.1)) \(num($0.0))" }.joined(separator: ", ") + ")")
         } else if let labels = firstBarLabels {
@@ -123,6 +137,9 @@ struct GnuplotScript {
             s.append("unset border")
             s.append("set yrange [*:*] reverse")
             s.append("set autoscale fix")
+        }
+        if hasHeatMap {
+            s.append(contentsOf: heatMapCommands())
         }
         for (i, a) in f.annotations.enumerated() {
             s.append(contentsOf: annotationCommands(a, tag: i + 1))
@@ -159,6 +176,38 @@ struct GnuplotScript {
 
     private var hasImage: Bool {
         figure.series.contains { if case .image = $0.kind { true } else { false } }
+    }
+
+    private var hasHeatMap: Bool {
+        figure.series.contains { if case .heatMap = $0.kind { true } else { false } }
+    }
+
+    /// The colour scale (white to the house blue to dark navy), square cells, token-sized tics,
+    /// and a grey rectangle behind each heat map: its masked cells, which are not drawn, show it.
+    private func heatMapCommands() -> [String] {
+        var s = [
+            "set palette defined (0 '#ffffff', 0.5 '#56B4E9', 0.8 '#0072B2', 1 '#08306b')",
+            "set size ratio -1",
+            "set style fill solid 1.0 noborder",
+            "unset grid",
+            "set border 0",
+            "set tics scale 0 font ',10'",
+            "set xtics rotate by 90 right",
+        ]
+        if let bar = figure.colorBar {
+            s.append("set cbrange [\(num(bar.range.lowerBound)):\(num(bar.range.upperBound))]")
+            s.append("set cblabel \(quoted(bar.label))")
+            s.append("set cbtics font ',10'")
+        }
+        var tag = 1
+        for series in figure.series {
+            guard case .heatMap(_, let rows, let cols, let x, let y) = series.kind else { continue }
+            s.append(
+                "set object \(tag) rectangle from \(num(x - 0.5)),\(num(y - 0.5)) to \(num(x + Double(cols) - 0.5)),"
+                    + "\(num(y + Double(rows) - 0.5)) fillcolor rgb '#d9d9d9' fillstyle solid 1.0 noborder behind")
+            tag += 1
+        }
+        return s
     }
 
     private var firstBarLabels: [String]? {
@@ -202,6 +251,8 @@ struct GnuplotScript {
                 }
             case .image:
                 clauses.append("\(src) matrix with image notitle")
+            case .heatMap:
+                clauses.append("\(src) using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder lc palette notitle")
             }
         }
         if clauses.isEmpty { clauses.append("NaN notitle") }

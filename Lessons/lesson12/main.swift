@@ -185,7 +185,8 @@ lesson.say("""
 
 // MARK: - 4. Adapting, decoding and scoring every row
 // Each row starts from the cached base, attaches its adapters (seeded), and trains
-// MR → sentence for \(epochs) epochs with AdamW (warm-up, linear decay, clipping at norm 1).
+// MR → sentence (half an epoch by default, one in --full) with AdamW (warm-up, linear decay,
+// clipping at norm 1; rates in `E2EFineTuning.Recipe.standard`).
 // Then beam search writes a sentence for every test MR, and the challenge's metrics score them
 // against all of that MR's references. Outputs go to plots/lesson12/outputs_<row>.txt beside
 // references.txt, in the format `swift run e2e-score HYPS REFS` reads.

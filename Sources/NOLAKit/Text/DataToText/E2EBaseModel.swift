@@ -6,11 +6,12 @@ import Foundation
 /// as GPT-2 — pretrained on web text, never on E2E's MRs — is taught in the paper.
 ///
 /// The pretrained weights are cached in `cacheFolder` (`data/cache/`) as a GPT checkpoint whose
-/// metadata holds the tokenizer's serialized form, every pretraining setting and a fingerprint of
-/// the corpus. The cache is used only when all of it checks out (`BaseCache`: every tensor of its
-/// shape and finite, nothing extra, every metadata value equal to this run's — the tokenizer
-/// included, which is trained again each run in a fraction of a second); otherwise it is moved
-/// aside, never read again, and the base is trained anew and stored in its place, with a notice.
+/// metadata holds the tokenizer's serialized form and its FNV-1a hash, every pretraining setting
+/// and a fingerprint of the corpus. The cache is used only when all of it checks out (`BaseCache`:
+/// every tensor of its shape and finite, nothing extra, every setting, the corpus and the
+/// tokenizer's hash equal to this run's — the tokenizer is trained again each run, in a fraction
+/// of a second, from the same corpus); otherwise it is moved aside, never read again, and the base
+/// is trained anew and stored in its place, with a one-line notice.
 public final class E2EBaseModel {
     /// Everything that changes the pretrained weights.
     public struct Pretraining: Sendable, Equatable {
@@ -89,10 +90,14 @@ public final class E2EBaseModel {
         self.configuration = configuration
         let model = GPT(configuration, seed: seed)
         let corpus = data.pretrainingCorpus
-        let metadata = [
+        // Required to match: every setting, the corpus and the tokenizer (by its hash, so that a
+        // mismatch is one short line); the tokenizer's text is stored beside them.
+        let serializedTokenizer = tokenizer.serialized()
+        let required = [
             "lesson_base": "e2e-sentences", "key": pretraining.key, "seed": String(seed), "data": "\(data.source)",
-            "corpus": Self.fingerprint(corpus), "tokenizer": tokenizer.serialized(),
+            "corpus": Self.fingerprint(corpus), "tokenizer_fnv1a64": Self.hex(BasisSeeds.fnv1a64(serializedTokenizer)),
         ]
+        let metadata = required.merging(["tokenizer": serializedTokenizer]) { a, _ in a }
         let sentences = corpus.map { Self.sentenceTokens($0, tokenizer: tokenizer, context: pretraining.context) }
         let validationSentences = data.validation.sentences.map {
             Self.sentenceTokens($0, tokenizer: tokenizer, context: pretraining.context)
@@ -103,7 +108,7 @@ public final class E2EBaseModel {
         var store = cache != nil
         var losses: [Double] = []
         var loaded = false
-        switch cache?.load(model.baseParameters, requiring: metadata) {
+        switch cache?.load(model.baseParameters, requiring: required) {
         case .loaded?: loaded = true
         case .rejected(let text)?: notice = text
         case .blocked(let text)?:
@@ -178,8 +183,12 @@ public final class E2EBaseModel {
     /// "4215 texts, fnv1a64 0123456789abcdef": the corpus, so that a base pretrained on other
     /// sentences is never taken for this one.
     static func fingerprint(_ corpus: [String]) -> String {
-        let hash = BasisSeeds.fnv1a64(corpus.joined(separator: "\n"))
-        let hex = String(hash, radix: 16)
-        return "\(corpus.count) texts, fnv1a64 " + String(repeating: "0", count: 16 - hex.count) + hex
+        "\(corpus.count) texts, fnv1a64 " + hex(BasisSeeds.fnv1a64(corpus.joined(separator: "\n")))
+    }
+
+    /// Sixteen hex digits.
+    static func hex(_ value: UInt64) -> String {
+        let text = String(value, radix: 16)
+        return String(repeating: "0", count: 16 - text.count) + text
     }
 }

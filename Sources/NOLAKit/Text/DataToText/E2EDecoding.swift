@@ -8,7 +8,8 @@ import Foundation
 public enum E2EDecoding {
     /// The sentence `model` writes for each MR: the prompt `[begin] MR [sep]`, continued by
     /// `search` until the end token (or its token limit, or the context), decoded to text on one
-    /// line (line breaks become spaces; surrounding spaces trimmed). `progress(done, total)` after
+    /// line (line breaks become spaces; surrounding spaces trimmed). A prompt longer than the
+    /// context keeps its last `context − 1` tokens. `progress(done, total)` after
     /// each MR.
     public static func decode(
         _ model: GPT, tokenizer: BPETokenizer, mrs: [MeaningRepresentation], search: BeamSearch,

@@ -70,11 +70,12 @@ public enum E2EFineTuning {
             max(1, Int((epochs * Double(rows) / Double(batchSize)).rounded(.up)))
         }
 
-        /// The rates this project uses on the E2E task (chosen by a short sweep, see lesson 12):
+        /// The rates lesson 12 uses (set by the rule below, not tuned on E2E):
         ///
-        /// - full fine-tuning: 1e-3;  LoRA (c = 1): 1e-2 at any rank;
-        /// - NOLA: `0.2 / √max(k, l)` — each coefficient moves a whole Uniform(−1, 1) matrix, so
-        ///   the step of `ΔW` grows like `√k` at a fixed rate (`AdaptationTask.Recipe` argues the same).
+        /// - full fine-tuning: 1e-3;  LoRA (c = 1): 1e-2 at any rank (`AdaptationTask`'s LoRA rate);
+        /// - NOLA: `0.2 / √max(k, l)` (1.8e-2 at k = 128) — each coefficient moves a whole
+        ///   Uniform(−1, 1) matrix, so the step of `ΔW` grows like `√k` at a fixed rate
+        ///   (`AdaptationTask.Recipe` argues the same, with 0.08 on the digits task).
         public static func standard(for method: AdapterMethod?, epochs: Double) -> Recipe {
             switch method {
             case nil: Recipe(epochs: epochs, learningRate: 1e-3)
@@ -106,6 +107,7 @@ public enum E2EFineTuning {
         _ model: GPT, on corpus: Corpus, validation: Corpus?, recipe: Recipe, seed: UInt64, evaluations: Int = 4,
         progress: (Int, Int) -> Void = { _, _ in }
     ) throws -> [Record] {
+        checkPrecondition(corpus.count > 0, "E2EFineTuning.train: the corpus is empty (every row longer than the context?)")
         let total = recipe.steps(rows: corpus.count)
         let trainer = LanguageModelTrainer(
             model: model,

@@ -39,6 +39,8 @@ struct Options: ParsableCommand {
     var beam: Int?
     @Option(name: .customLong("quant-mrs"), help: "Test MRs scored in the quantization cell (0: all of cell 4's; default 20, --full all).")
     var quantMRs: Int?
+    @Flag(name: .customLong("table4-only"), help: "Run cell 8 (Table 4) alone, e.g. to split a long --full run in two.")
+    var table4Only = false
 
     func validate() throws {
         if let seeds, !(1...10).contains(seeds) { throw ValidationError("--seeds must be from 1 to 10, e.g. --seeds 3.") }
@@ -153,7 +155,7 @@ let table1: [Row] = [
 ]
 // The default run: the rows that answer the lesson's question, one seed, a test subset.
 let defaultRows: Set<String> = ["frozen", "lora_r1", "nola_qv_1", "nola_qv_quarter"]
-let rows = scale == .full ? table1 : table1.filter { defaultRows.contains($0.slug) }
+let rows = options.table4Only ? [] : scale == .full ? table1 : table1.filter { defaultRows.contains($0.slug) }
 
 /// Trainable scalars of `row` on the base (counted on a model with the adapters attached).
 @MainActor func trainableCount(_ row: Row) -> Int {
@@ -278,9 +280,10 @@ lesson.say("""
 // The paper's claim in one picture: NOLA's curve stays flat to the left of LoRA r=1, where LoRA
 // cannot go. Error bars: standard deviation over seeds.
 lesson.cell(5, "BLEU and ROUGE-L against trainable parameters")
+let dataName = data.source == .e2eDefault ? "E2E test set" : "Synthetic restaurants"
 let families: [(String, Color, Bool)] = [("LoRA", .lora, false), ("NOLA QV", .nola, false), ("NOLA MLP", .orange, true)]
-for (name, label, pick) in [("bleu_vs_parameters", "BLEU (%)", bleu), ("rougeL_vs_parameters", "ROUGE-L (%)", rouge)] as [(String, String, @MainActor (String) -> Spread)] {
-    var figure = Figure(name, title: "E2E test set: \(label.split(separator: " ")[0]) against trainable parameters (cf. Table 1)",
+for (name, label, pick) in rows.contains(where: { $0.method != nil }) ? [("bleu_vs_parameters", "BLEU (%)", bleu), ("rougeL_vs_parameters", "ROUGE-L (%)", rouge)] as [(String, String, @MainActor (String) -> Spread)] : [] {
+    var figure = Figure(name, title: "\(dataName): \(label.split(separator: " ")[0]) against trainable parameters (cf. Table 1)",
                         x: "trainable parameters (log scale)", y: "\(label), \(test.count) test MRs")
     figure.logX = true
     figure.legend = .bottomRight
@@ -299,17 +302,18 @@ for (name, label, pick) in [("bleu_vs_parameters", "BLEU (%)", bleu), ("rougeL_v
         let value = pick(slug).mean
         lows.append(value)
         highs.append(value)
-        figure.annotate(.horizontalLine(y: value, label: slug == "full" ? "full fine-tuning (\(Format.count(counts[slug]!)))" : "frozen base",
+        figure.annotate(.horizontalLine(y: value, label: slug == "full" ? "full fine-tuning (\(Format.count(counts[slug]!)))" : "frozen base (0)",
                                         color: color))
     }
     let xs = rows.filter { $0.method != nil }.map { Double(counts[$0.slug]!) }
     figure.xRange = (xs.min()! / 1.6)...(xs.max()! * 1.6)
+    figure.xTics = Set(xs).sorted().map { ($0, String(Int($0))) }
     let (lo, hi) = (lows.min()!, highs.max()!)
     figure.yRange = max(0, lo - 0.08 * (hi - lo) - 1)...(hi + 0.25 * (hi - lo) + 1)
     lesson.save(figure)
 }
 
-var lossFigure = Figure("validation_loss", title: "Validation loss while adapting (E2E, seed \(seeds[0]))",
+var lossFigure = Figure("validation_loss", title: "Validation loss while adapting (\(data.source == .e2eDefault ? "E2E" : "synthetic restaurants"), seed \(seeds[0]))",
                         x: "epochs over the training rows", y: "validation loss (nats per sentence token)")
 lossFigure.legend = .topRight
 for (i, row) in rows.enumerated() where row.trains {
@@ -323,7 +327,7 @@ for (i, row) in rows.enumerated() where row.trains {
     lossFigure.add(.lines("\(row.name) (\(Format.count(counts[row.slug]!)))", x: curve.map(\.epoch), y: curve.map(\.validationLoss),
                           color: color, dashed: i % 2 == 0 && row.family != "full"))
 }
-lesson.save(lossFigure)
+if !lossFigure.series.isEmpty { lesson.save(lossFigure) }
 lesson.say("Figures bleu_vs_parameters, rougeL_vs_parameters (log x) and validation_loss written.")
 
 // MARK: - 6. What the methods write
@@ -355,7 +359,7 @@ var table3Rows: [(row: Row, method: AdapterMethod, paper: String)] = [
     (Row(name: "r=8, k=l=\(kR1 / 8)", slug: "t3_eighth", method: nil, sites: .queryValue, family: "t3", trains: true, paperM: "", paperL: ""),
      nola(8, kR1 / 8), "67.18 / —"),
 ]
-if scale != .full { table3Rows = table3Rows.filter { results[$0.row.slug] != nil } }
+if scale != .full || options.table4Only { table3Rows = table3Rows.filter { results[$0.row.slug] != nil } }
 for (row, method, _) in table3Rows where results[row.slug] == nil { run(row, method: method) }
 var rankTable = Table(["NOLA QV", "trainable", "BLEU", "NIST", "ROUGE-L", "CIDEr", "paper BLEU M / L"])
 for (row, method, paper) in table3Rows {

@@ -276,6 +276,24 @@ lesson.say("""
     \(scale == .standard ? " This default run has \(rows.count) of the \(table1.count) rows; --full runs all of them with 3 seeds on the whole test set." : "")
     """)
 
+if results["lora_r1"] != nil {
+    let floor = bleu("lora_r1")
+    let below = rows.filter { $0.family.hasPrefix("NOLA") && counts[$0.slug]! < counts["lora_r1"]! }
+    let verdicts = below.map { row -> String in
+        let b = bleu(row.slug), gap = b.mean - floor.mean
+        let margin = max(floor.std + b.std, 1.0)
+        return "\(row.name) (\(Format.count(counts[row.slug]!))): \(signed(gap)) BLEU, "
+            + (gap >= -margin ? (gap > margin ? "above" : "a match") : "below")
+    }
+    if !verdicts.isEmpty {
+        lesson.say("""
+            Below LoRA r=1's \(Format.count(counts["lora_r1"]!)) numbers, where LoRA cannot go (the paper's claim): \
+            \(verdicts.joined(separator: "; ")) — against LoRA r=1's \(floor.text(1)) BLEU ("a match": within \
+            1 BLEU or the seed spreads, whichever is larger).
+            """)
+    }
+}
+
 // MARK: - 5. BLEU and ROUGE-L against trainable parameters
 // The paper's claim in one picture: NOLA's curve stays flat to the left of LoRA r=1, where LoRA
 // cannot go. Error bars: standard deviation over seeds.

@@ -490,7 +490,7 @@ for (setting, paperLoRA, paperNOLA, bits, isQAT) in [
 lesson.show(changeTable)
 for r in quantRules {
     var figure = Figure("bleu_vs_bits_\(r.rule == .absMax ? "absmax" : "mse")",
-                        title: "E2E: BLEU with quantized adapters, scale rule \(r.name) (cf. Table 4)",
+                        title: "\(data.source == .e2eDefault ? "E2E" : "Synthetic restaurants"): BLEU with quantized adapters, scale rule \(r.name) (cf. Table 4)",
                         x: "bits per stored coefficient", y: "BLEU (%), \(quantTest.count) test MRs")
     figure.logX = true
     figure.logBase = 2
@@ -499,9 +499,10 @@ for r in quantRules {
     figure.legend = .bottomRight
     for m in quantMethods {
         let float = floatBLEU(m.name)
-        let p = ptqBits.map { ptq(m.name, r.rule, $0)! } + [float], px = ptqBits.map(Double.init) + [fullProtocol ? 17 : 16]
-        figure.add(.errorBars("\(m.name) (\(Format.count(quantCount(m.method)))), PTQ (32-bit float at the right)", x: px,
+        let p = ptqBits.map { ptq(m.name, r.rule, $0)! }
+        figure.add(.errorBars("\(m.name) (\(Format.count(quantCount(m.method)))), PTQ", x: ptqBits.map(Double.init),
                               y: p.map(\.mean), error: p.map(\.std), color: m.color, dashed: true))
+        figure.annotate(.horizontalLine(y: float.mean, label: "\(m.name), 32-bit float", color: m.color))
         if fullProtocol {
             let q = qatBits.map { qat(m.name, r.rule, $0)! }
             figure.add(.errorBars("\(m.name), QAT", x: qatBits.map(Double.init), y: q.map(\.mean), error: q.map(\.std), color: m.color))

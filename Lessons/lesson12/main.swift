@@ -386,7 +386,7 @@ for (row, method, paper) in table3Rows {
                    metric(row.slug) { $0.cider.score }.text(2), paper])
 }
 lesson.show(rankTable)
-lesson.say("(Paper: GPT-2 M at 96K/48K/24K/12K, GPT-2 L at 144K. The default run has \(table3Rows.count) of these rows; --full all seven.)")
+lesson.say("(Paper: GPT-2 M at 96K/48K/24K/12K, GPT-2 L at 144K.\(scale == .full ? "" : " This run has \(table3Rows.count) of these rows, those cell 4 trained; --full all seven."))")
 
 // MARK: - 8. Quantized coefficients on the GPT (Table 4)
 // Issue 16's question on this task. --full (and --quick) run Table 4's protocol, as lesson 10:

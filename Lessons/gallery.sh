@@ -24,6 +24,7 @@ figures=(
     lesson09:rank_at_fixed_budget
     lesson10:accuracy_vs_bits
     lesson11:attention_heads
+    lesson12:bleu_vs_parameters
 )
 scale=0.7
 

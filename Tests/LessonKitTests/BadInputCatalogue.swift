@@ -103,6 +103,16 @@ extension BadInput {
                  action: .lesson("lesson09", ["foo"]), exit: 64, names: ["'foo'", "lesson09 --help"]),
         BadInput(id: "flag-data-missing", area: .flags, input: "lesson10 --data (no value)",
                  action: .lesson("lesson10", ["--data"]), exit: 64, names: ["Missing value", "--data"]),
+        BadInput(id: "flag-lesson12-seeds", area: .flags, input: "lesson12 --seeds 0",
+                 action: .lesson("lesson12", ["--seeds", "0"]), exit: 64, names: ["--seeds must be from 1 to 10"]),
+        BadInput(id: "flag-lesson12-test-mrs", area: .flags, input: "lesson12 --test-mrs -5",
+                 action: .lesson("lesson12", ["--test-mrs=-5"]), exit: 64, names: ["--test-mrs must be 0 (all) or a positive count"]),
+        BadInput(id: "flag-lesson12-beam", area: .flags, input: "lesson12 --beam 0",
+                 action: .lesson("lesson12", ["--beam", "0"]), exit: 64, names: ["--beam must be from 1 to 32"]),
+        BadInput(id: "flag-lesson12-quant-mrs", area: .flags, input: "lesson12 --quant-mrs -1",
+                 action: .lesson("lesson12", ["--quant-mrs=-1"]), exit: 64, names: ["--quant-mrs must be 0 (all) or a positive count"]),
+        BadInput(id: "flag-lesson12-data", area: .flags, input: "lesson12 --data mnist",
+                 action: .lesson("lesson12", ["--data", "mnist"]), exit: 64, names: ["--data 'mnist'", "--data e2e"]),
     ]
 
     // MARK: Data files: MNIST's IDX (one line naming the file, exit 1)
@@ -111,6 +121,9 @@ extension BadInput {
         BadInput(id: "data-mnist-absent", area: .data, input: "--data mnist without data/mnist",
                  action: .lesson("lesson03", ["--quick", "--data", "mnist"]), exit: 1,
                  names: ["data/mnist", "MNIST not found", "--data synthetic"]),
+        BadInput(id: "data-e2e-absent", area: .data, input: "lesson12 --data e2e without data/e2e",
+                 action: .lesson("lesson12", ["--quick", "--data", "e2e"]), exit: 1,
+                 names: ["data/e2e", "not found", "data/README.md", "--data synthetic"]),
         BadInput(id: "data-idx-truncated", area: .data, input: "images file cut short",
                  action: .lesson("lesson03", ["--quick", "--data", "mnist"], fixture: F.mnist(images: F.images(20).dropLast(100))),
                  exit: 1, names: ["t10k-images-idx3-ubyte", "truncated", "download it again"]),

@@ -1,0 +1,194 @@
+import Foundation
+
+/// The base language model of the E2E lessons: a byte-level BPE tokenizer and a small GPT
+/// pretrained as a plain language model on the training part's reference sentences only (no
+/// MRs), `[begin] sentence [end]`. Adaptation (`E2EFineTuning`) then teaches it to follow MRs,
+/// as GPT-2 — pretrained on web text, never on E2E's MRs — is taught in the paper.
+///
+/// The pretrained weights are cached in `cacheFolder` (`data/cache/`) as a GPT checkpoint whose
+/// metadata holds the tokenizer's serialized form and its FNV-1a hash, every pretraining setting
+/// and a fingerprint of the corpus. The cache is used only when all of it checks out (`BaseCache`:
+/// every tensor of its shape and finite, nothing extra, every setting, the corpus and the
+/// tokenizer's hash equal to this run's — the tokenizer is trained again each run, in a fraction
+/// of a second, from the same corpus); otherwise it is moved aside, never read again, and the base
+/// is trained anew and stored in its place, with a one-line notice.
+public final class E2EBaseModel {
+    /// Everything that changes the pretrained weights.
+    public struct Pretraining: Sendable, Equatable {
+        /// The GPT's shape (its vocabulary is the tokenizer's size).
+        public var layers = 4
+        public var embedding = 128
+        public var heads = 4
+        public var context = 160
+        /// Tokens of the BPE vocabulary asked for (a small corpus can give fewer).
+        public var vocabulary = 1024
+        /// Passes over the pretraining sentences.
+        public var epochs = 4
+        public var batchSize = 32
+        /// AdamW's peak rate, warm-up steps, weight decay; clipping at global norm 1.
+        public var learningRate: Float = 2e-3
+        public var warmup = 50
+        public var weightDecay: Float = 0.01
+
+        public init() {}
+
+        /// A tiny model for smoke runs (`--quick`): 2 blocks of width 48, 1 epoch.
+        public static var tiny: Pretraining {
+            var p = Pretraining()
+            p.layers = 2
+            p.embedding = 48
+            p.heads = 2
+            p.vocabulary = 512
+            p.epochs = 1
+            p.warmup = 10
+            return p
+        }
+
+        /// Optimizer steps of pretraining on `sentences` sentences.
+        public func steps(sentences: Int) -> Int { (sentences + batchSize - 1) / batchSize * epochs }
+
+        /// The cache key: every number above.
+        public var key: String {
+            "gpt_l\(layers)_c\(embedding)_h\(heads)_ctx\(context)_v\(vocabulary)_e\(epochs)_b\(batchSize)"
+                + "_lr\(learningRate)_w\(warmup)_wd\(weightDecay)"
+        }
+    }
+
+    /// The tokenizer trained on `E2EData.tokenizerCorpus`.
+    public let tokenizer: BPETokenizer
+    /// The shape of the model.
+    public let configuration: GPTConfiguration
+    /// The settings it was pretrained with.
+    public let pretraining: Pretraining
+    /// The pretrained weights (a checkpoint held in memory).
+    public let weights: SafeTensorsFile
+    /// "loaded from the cache data/cache/…", "trained now in 212.4 s, cached in data/cache/…" or
+    /// "trained now in 212.4 s, not cached".
+    public let origin: String
+    /// One line for the user when the cache could not serve (a rejected file moved aside, a folder
+    /// in its place, a cache that could not be written); nil otherwise.
+    public let cacheNotice: String?
+    /// The mean training loss of each pretraining epoch (empty when loaded from the cache).
+    public let epochLosses: [Double]
+    /// The validation loss per token on the validation part's sentences (computed either way).
+    public let validationLoss: Double
+
+    /// Trains the tokenizer, then loads the pretrained GPT from the cache or pretrains (and
+    /// caches) it. `progress(done, total)` is called after every pretraining step. Throws
+    /// `DivergenceError` when pretraining diverges and `TokenizerError` when the corpus cannot
+    /// give a tokenizer of the asked size.
+    public init(
+        data: E2EData, seed: UInt64, pretraining: Pretraining = Pretraining(),
+        cacheFolder: URL? = URL(fileURLWithPath: "data/cache"), progress: (Int, Int) -> Void = { _, _ in }
+    ) throws {
+        self.pretraining = pretraining
+        let tokenizer = try BPETokenizer.train(on: data.tokenizerCorpus, vocabularySize: pretraining.vocabulary)
+        self.tokenizer = tokenizer
+        let configuration = GPTConfiguration(
+            layers: pretraining.layers, embedding: pretraining.embedding, heads: pretraining.heads,
+            vocabulary: tokenizer.vocabularySize, context: pretraining.context)
+        self.configuration = configuration
+        let model = GPT(configuration, seed: seed)
+        let corpus = data.pretrainingCorpus
+        // Required to match: every setting, the corpus and the tokenizer (by its hash, so that a
+        // mismatch is one short line); the tokenizer's text is stored beside them.
+        let serializedTokenizer = tokenizer.serialized()
+        let required = [
+            "lesson_base": "e2e-sentences", "key": pretraining.key, "seed": String(seed), "data": "\(data.source)",
+            "corpus": Self.fingerprint(corpus), "tokenizer_fnv1a64": Self.hex(BasisSeeds.fnv1a64(serializedTokenizer)),
+        ]
+        let metadata = required.merging(["tokenizer": serializedTokenizer]) { a, _ in a }
+        let sentences = corpus.map { Self.sentenceTokens($0, tokenizer: tokenizer, context: pretraining.context) }
+        let validationSentences = data.validation.sentences.map {
+            Self.sentenceTokens($0, tokenizer: tokenizer, context: pretraining.context)
+        }
+        let name = "e2e_base_\(data.source)_seed\(seed)_\(pretraining.key).safetensors"
+        let cache = cacheFolder.map { BaseCache(folder: $0, name: name) }
+        var notice: String?
+        var store = cache != nil
+        var losses: [Double] = []
+        var loaded = false
+        switch cache?.load(model.baseParameters, requiring: required) {
+        case .loaded?: loaded = true
+        case .rejected(let text)?: notice = text
+        case .blocked(let text)?:
+            notice = text
+            store = false
+        case .absent?, nil: break
+        }
+        var origin: String
+        if loaded {
+            origin = "loaded from the cache \(cache!.path)"
+        } else {
+            let clock = ContinuousClock.now
+            let total = pretraining.steps(sentences: sentences.count)
+            let trainer = LanguageModelTrainer(
+                model: model,
+                optimizer: Adam.adamW(parameters: model.parameters, learningRate: pretraining.learningRate,
+                                      weightDecay: pretraining.weightDecay),
+                schedule: .warmupLinear(peak: pretraining.learningRate, warmup: pretraining.warmup, total: total),
+                clipNorm: 1)
+            var done = 0
+            for epoch in 0..<pretraining.epochs {
+                var sum = 0.0
+                var tokens = 0
+                for batch in TokenBatch.batches(of: sentences, size: pretraining.batchSize, seed: seed, epoch: epoch,
+                                                padding: BPETokenizer.padding) {
+                    let step = try trainer.step(batch)
+                    sum += Double(step.loss) * Double(step.tokens)
+                    tokens += step.tokens
+                    done += 1
+                    progress(done, total)
+                }
+                losses.append(sum / Double(max(tokens, 1)))
+            }
+            origin = "trained now in " + AdaptationTask.seconds(ContinuousClock.now - clock)
+            if let cache, store {
+                if let problem = cache.store(model.checkpointFile(metadata: metadata)) {
+                    origin += ", not cached"
+                    notice = notice.map { $0 + "; and " + problem } ?? problem
+                } else {
+                    origin += ", cached in \(cache.path)"
+                }
+            } else if cache != nil {
+                origin += ", not cached"
+            }
+        }
+        weights = model.checkpointFile(metadata: metadata)
+        self.origin = origin
+        cacheNotice = notice
+        epochLosses = losses
+        let evaluator = LanguageModelTrainer(model: model, optimizer: SGD(parameters: [], learningRate: 0))
+        validationLoss = evaluator.evaluate(
+            TokenBatch.batches(of: validationSentences, size: 64, padding: BPETokenizer.padding))
+    }
+
+    /// A fresh copy of the pretrained base: every tensor trainable, no adapters.
+    public func makeModel() -> GPT {
+        let model = GPT(configuration, seed: 0)
+        // `weights` was written from this very configuration: every tensor is there.
+        do {
+            try Checkpoint.load(model.baseParameters, from: weights, source: "E2E base")
+        } catch {
+            checkPrecondition(false, "E2EBaseModel: the base checkpoint does not fit its own model: \(error)")
+        }
+        return model
+    }
+
+    /// `[begin] sentence [end]`, cut to `context + 1` tokens (inputs are all but the last).
+    static func sentenceTokens(_ sentence: String, tokenizer: BPETokenizer, context: Int) -> [Int] {
+        Array(([BPETokenizer.begin] + tokenizer.encode(sentence) + [BPETokenizer.end]).prefix(context + 1))
+    }
+
+    /// "4215 texts, fnv1a64 0123456789abcdef": the corpus, so that a base pretrained on other
+    /// sentences is never taken for this one.
+    static func fingerprint(_ corpus: [String]) -> String {
+        "\(corpus.count) texts, fnv1a64 " + hex(BasisSeeds.fnv1a64(corpus.joined(separator: "\n")))
+    }
+
+    /// Sixteen hex digits.
+    static func hex(_ value: UInt64) -> String {
+        let text = String(value, radix: 16)
+        return String(repeating: "0", count: 16 - text.count) + text
+    }
+}

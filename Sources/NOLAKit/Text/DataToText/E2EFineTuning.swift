@@ -1,0 +1,140 @@
+/// Teaching a base language model to turn an MR into a sentence (the paper's E2E adaptation):
+/// each training row is `[begin] MR [sep] sentence [end]` and the loss counts the sentence's
+/// tokens and its end token only — the model reads the MR, it is not asked to write it.
+///
+///     let train = E2EFineTuning.Corpus(data.train, tokenizer: base.tokenizer, context: 160)
+///     let model = base.makeModel()
+///     model.attach(.lora(rank: 4, c: 1), seed: 1, sites: model.sites(.queryValue))
+///     let curve = try E2EFineTuning.train(model, on: train, validation: validation, recipe: recipe, seed: 1)
+public enum E2EFineTuning {
+    /// Encoded `MR <sep> sentence <end>` rows with the mask of the tokens the loss counts.
+    public struct Corpus: Sendable {
+        /// `[begin] MR [sep] sentence [end]`, one per (MR, reference) row.
+        public let sequences: [[Int]]
+        /// True at the sentence's tokens and the end token.
+        public let targetMasks: [[Bool]]
+        /// Rows longer than `context + 1` tokens, left out (so no row is cut mid-sentence).
+        public let dropped: Int
+        /// The longest row kept, in tokens.
+        public let longest: Int
+
+        /// Every (MR, reference) row of `dataset` that fits the context (`context + 1` tokens:
+        /// inputs are all tokens but the last).
+        public init(_ dataset: E2EDataset, tokenizer: BPETokenizer, context: Int) {
+            var sequences: [[Int]] = []
+            var masks: [[Bool]] = []
+            var dropped = 0
+            for (mr, reference) in dataset.pairs {
+                let (tokens, start) = tokenizer.encodePair(source: mr.description, target: reference)
+                guard tokens.count <= context + 1 else {
+                    dropped += 1
+                    continue
+                }
+                sequences.append(tokens)
+                masks.append(tokens.indices.map { $0 >= start })
+            }
+            self.sequences = sequences
+            self.targetMasks = masks
+            self.dropped = dropped
+            self.longest = sequences.map(\.count).max() ?? 0
+        }
+
+        public var count: Int { sequences.count }
+
+        /// The corpus in batches of `size`, shuffled by `seed` and `epoch` (nil: in order).
+        public func batches(size: Int, seed: UInt64?, epoch: Int = 0) -> [TokenBatch] {
+            TokenBatch.batches(of: sequences, targetMasks: targetMasks, size: size, seed: seed, epoch: epoch,
+                               padding: BPETokenizer.padding)
+        }
+    }
+
+    /// How one adaptation run trains: AdamW with a linear warm-up and decay over all its steps,
+    /// clipping at global norm 1 (the LoRA/NOLA GPT-2 recipe, shortened).
+    public struct Recipe: Sendable, Equatable {
+        public var epochs: Double
+        public var batchSize: Int
+        public var learningRate: Float
+        public var warmup: Int
+        public var weightDecay: Float
+
+        public init(epochs: Double, batchSize: Int = 16, learningRate: Float, warmup: Int = 20, weightDecay: Float = 0.01) {
+            self.epochs = epochs
+            self.batchSize = batchSize
+            self.learningRate = learningRate
+            self.warmup = warmup
+            self.weightDecay = weightDecay
+        }
+
+        /// Optimizer steps over a corpus of `rows`.
+        public func steps(rows: Int) -> Int {
+            max(1, Int((epochs * Double(rows) / Double(batchSize)).rounded(.up)))
+        }
+
+        /// The rates lesson 12 uses (set by the rule below, not tuned on E2E):
+        ///
+        /// - full fine-tuning: 1e-3;  LoRA (c = 1): 1e-2 at any rank (`AdaptationTask`'s LoRA rate);
+        /// - NOLA: `0.2 / √max(k, l)` (1.8e-2 at k = 128) — each coefficient moves a whole
+        ///   Uniform(−1, 1) matrix, so the step of `ΔW` grows like `√k` at a fixed rate
+        ///   (`AdaptationTask.Recipe` argues the same, with 0.08 on the digits task).
+        public static func standard(for method: AdapterMethod?, epochs: Double) -> Recipe {
+            switch method {
+            case nil: Recipe(epochs: epochs, learningRate: 1e-3)
+            case .lora: Recipe(epochs: epochs, learningRate: 1e-2)
+            case .nola(_, let k, let l, _, _): Recipe(epochs: epochs, learningRate: 0.2 / Float(max(k, l)).squareRoot())
+            case .pranc(let n, _, _): Recipe(epochs: epochs, learningRate: 0.2 / Float(n).squareRoot())
+            }
+        }
+    }
+
+    /// A point of a training curve.
+    public struct Record: Sendable, Equatable {
+        /// Optimizer steps so far.
+        public var step: Int
+        /// Epochs so far (steps × batch / rows).
+        public var epoch: Double
+        /// Mean training loss per scored token since the previous record.
+        public var trainingLoss: Double
+        /// Validation loss per scored token (no label smoothing).
+        public var validationLoss: Double
+    }
+
+    /// Trains `model`'s trainable tensors on `corpus` with `recipe` (a fresh AdamW, batches in the
+    /// order of `seed`), evaluating on `validation` (when given; NaN otherwise) at the start,
+    /// `evaluations` times along the way and at the end. `progress(done, total)` after every step. Throws `DivergenceError`
+    /// when the loss becomes NaN or infinite.
+    @discardableResult
+    public static func train(
+        _ model: GPT, on corpus: Corpus, validation: Corpus?, recipe: Recipe, seed: UInt64, evaluations: Int = 4,
+        progress: (Int, Int) -> Void = { _, _ in }
+    ) throws -> [Record] {
+        checkPrecondition(corpus.count > 0, "E2EFineTuning.train: the corpus is empty (every row longer than the context?)")
+        let total = recipe.steps(rows: corpus.count)
+        let trainer = LanguageModelTrainer(
+            model: model,
+            optimizer: Adam.adamW(parameters: model.parameters, learningRate: recipe.learningRate, weightDecay: recipe.weightDecay),
+            schedule: .warmupLinear(peak: recipe.learningRate, warmup: min(recipe.warmup, total / 2), total: total),
+            clipNorm: 1)
+        let validationBatches = validation?.batches(size: 64, seed: nil) ?? []
+        func validationLoss() -> Double { validationBatches.isEmpty ? .nan : trainer.evaluate(validationBatches) }
+        let every = max(1, total / max(1, evaluations))
+        var records = [Record(step: 0, epoch: 0, trainingLoss: .nan, validationLoss: validationLoss())]
+        var (sum, tokens, step, epoch) = (0.0, 0, 0, 0)
+        while step < total {
+            for batch in corpus.batches(size: recipe.batchSize, seed: seed, epoch: epoch) where step < total {
+                let result = try trainer.step(batch)
+                sum += Double(result.loss) * Double(result.tokens)
+                tokens += result.tokens
+                step += 1
+                progress(step, total)
+                if step % every == 0 || step == total {
+                    records.append(Record(
+                        step: step, epoch: Double(step * recipe.batchSize) / Double(corpus.count),
+                        trainingLoss: sum / Double(max(tokens, 1)), validationLoss: validationLoss()))
+                    (sum, tokens) = (0, 0)
+                }
+            }
+            epoch += 1
+        }
+        return records
+    }
+}

@@ -25,6 +25,7 @@ figures=(
     lesson10:accuracy_vs_bits
     lesson11:attention_heads
     lesson12:bleu_vs_parameters
+    lesson13:adapters_per_gpu
 )
 scale=0.7
 

@@ -113,6 +113,8 @@ extension BadInput {
                  action: .lesson("lesson12", ["--quant-mrs=-1"]), exit: 64, names: ["--quant-mrs must be 0 (all) or a positive count"]),
         BadInput(id: "flag-lesson12-data", area: .flags, input: "lesson12 --data mnist",
                  action: .lesson("lesson12", ["--data", "mnist"]), exit: 64, names: ["--data 'mnist'", "--data e2e"]),
+        BadInput(id: "flag-lesson13-unknown", area: .flags, input: "lesson13 --blocks 3 (it takes only the common options)",
+                 action: .lesson("lesson13", ["--blocks", "3"]), exit: 64, names: ["--blocks", "lesson13 --help"]),
     ]
 
     // MARK: Data files: MNIST's IDX (one line naming the file, exit 1)
@@ -331,6 +333,9 @@ extension BadInput {
         BadInput(id: "output-stdout-full", area: .output, input: "lesson01 > /dev/full (was exit 0)",
                  action: .lesson("lesson01", ["--quick"], stdout: "/dev/full"), exit: 1,
                  names: ["standard output", "No space left on device"]),
+        BadInput(id: "output-lesson13-tmpdir-is-file", area: .output, input: "lesson13 with TMPDIR naming a file (its adapter files go there)",
+                 action: .lesson("lesson13", ["--quick"], fixture: F.file("afile"), environment: ["TMPDIR": "{dir}/afile"]), exit: 1,
+                 names: ["lesson13-adapters", "TMPDIR"]),
         BadInput(id: "output-adapter-folder", area: .output, input: "lesson06's adapter file path is a folder",
                  action: .lesson("lesson06", ["--quick"], fixture: F.folder("plots/lesson06/nola_adapter.safetensors")), exit: 1,
                  names: ["nola_adapter.safetensors", "Is a directory"]),

@@ -107,10 +107,40 @@ public enum AdapterFile {
     ) -> SafeTensorsFile {
         let adapted = model.adaptedSites
         checkPrecondition(!adapted.isEmpty, "AdapterFile: the model has no adapters attached")
+        let layers = adapted.map { site in
+            StoredLayer(name: site.name, outputs: site.outputs, inputs: site.inputs,
+                        tensors: storedTensors(of: site.adapter!, site: site.name))
+        }
+        return file(layers: layers, method: method, seed: seed, precision: precision)
+    }
+
+    /// What a file stores for one adapted site: its name, the shape `(outputs, inputs)` of its
+    /// `ΔW`, and its tensors (name, values, shape) as `tensorShapes` lists them.
+    public struct StoredLayer: Sendable {
+        public var name: String
+        public var outputs: Int
+        public var inputs: Int
+        public var tensors: [(name: String, values: [Float], shape: [Int])]
+
+        public init(name: String, outputs: Int, inputs: Int, tensors: [(name: String, values: [Float], shape: [Int])]) {
+            self.name = name
+            self.outputs = outputs
+            self.inputs = inputs
+            self.tensors = tensors
+        }
+    }
+
+    /// The file for adapters given as their stored tensors, without a model: how the storage of
+    /// an adapter for a model too large to build here (LLaMA-2 70B) is measured. `file(of:…)`
+    /// writes through it, so both give the same bytes for the same tensors.
+    public static func file(
+        layers: [StoredLayer], method: AdapterMethod, seed: UInt64, precision: Precision = .f32
+    ) -> SafeTensorsFile {
+        checkPrecondition(!layers.isEmpty, "AdapterFile: no adapted layers to write")
         var metadata = [
             "format": format, "format_version": version, "method": method.name, "generator": generator,
             "seed_rule": seedRule, "root_seed": String(seed), "precision": precision.description,
-            "layers": "[" + adapted.map {
+            "layers": "[" + layers.map {
                 "{\"name\": \(jsonString($0.name)), \"outputs\": \($0.outputs), \"inputs\": \($0.inputs)}"
             }.joined(separator: ", ") + "]",
         ]
@@ -132,13 +162,13 @@ public enum AdapterFile {
             metadata["s"] = String(s)
         }
         var tensors: [String: SafeTensorsFile.Tensor] = [:]
-        for site in adapted {
-            for (name, value, shape) in storedTensors(of: site.adapter!, site: site.name) {
+        for layer in layers {
+            for (name, value, shape) in layer.tensors {
                 switch precision {
                 case .f32: tensors[name] = SafeTensorsFile.Tensor(float32: value, shape: shape)
                 case .f16: tensors[name] = SafeTensorsFile.Tensor(float16: value, shape: shape)
                 case .quantized(let quantizer):
-                    checkPrecondition(!(site.adapter is PRANCAdapter), "AdapterFile: PRANC adapters are not quantized")
+                    checkPrecondition(method.name != "pranc", "AdapterFile: PRANC adapters are not quantized")
                     let q = quantizer.quantize(value)
                     let packed = q.packed()
                     tensors[name + ".codes"] = SafeTensorsFile.Tensor(dtype: .u8, shape: [packed.count], bytes: packed)
@@ -157,7 +187,7 @@ public enum AdapterFile {
     }
 
     /// The tensors a file stores for one adapter: name, values, shape.
-    static func storedTensors(of adapter: any LinearAdapter, site: String) -> [(String, [Float], [Int])] {
+    static func storedTensors(of adapter: any LinearAdapter, site: String) -> [(name: String, values: [Float], shape: [Int])] {
         switch adapter {
         case let lora as LoRAAdapter:
             return [(lora.a.name, lora.a.value.data, [lora.a.value.rows, lora.a.value.cols]),
@@ -437,8 +467,10 @@ public enum AdapterFile {
             : names.prefix(8).joined(separator: ", ") + ", … (\(names.count) in all)"
     }
 
-    /// The stored tensors of `method` on a layer: name and shape.
-    static func tensorShapes(_ method: AdapterMethod, layer: String, outputs: Int, inputs: Int) -> [(String, [Int])] {
+    /// The stored tensors of `method` on a layer: name and shape (LoRA `<layer>.lora_A: (r, in)`
+    /// and `<layer>.lora_B: (out, r)`, NOLA `<layer>.nola_alpha: (k)` and `<layer>.nola_beta: (l)`,
+    /// PRANC `<layer>.pranc_alpha: (n)`).
+    public static func tensorShapes(_ method: AdapterMethod, layer: String, outputs: Int, inputs: Int) -> [(String, [Int])] {
         switch method {
         case .lora(let r, _): [("\(layer).lora_A", [r, inputs]), ("\(layer).lora_B", [outputs, r])]
         case .nola(_, let k, let l, _, _): [("\(layer).nola_alpha", [k]), ("\(layer).nola_beta", [l])]

@@ -23,6 +23,7 @@ figures=(
     lesson08:loss_vs_epoch
     lesson09:rank_at_fixed_budget
     lesson10:accuracy_vs_bits
+    lesson14:accuracy_vs_parameters_letters_5shot
 )
 scale=0.7
 

@@ -110,8 +110,10 @@ lesson.cell(3, "The methods and what they train")
 let methods = FewShotMethod.table6(configuration)
 /// A rate as the paper writes it: "5e-3".
 func rateText(_ rate: Float) -> String {
-    let exponent = Int(log10(Double(rate)).rounded(.down))
-    return "\(Int((Double(rate) / pow(10, Double(exponent))).rounded()))e\(exponent)"
+    var exponent = Int(log10(Double(rate)).rounded(.down))
+    var mantissa = Int((Double(rate) / pow(10, Double(exponent))).rounded())
+    if mantissa >= 10 { (mantissa, exponent) = (mantissa / 10, exponent + 1) }  // 1e-5 is 9.99…e-6 in Float
+    return "\(mantissa)e\(exponent)"
 }
 var methodTable = Table(["method", "trains (besides the head)", "trainable, head excluded", "rates tried"])
 for method in methods {
@@ -255,33 +257,47 @@ lesson.cell(6, "The paper's claims, checked here")
 let nolaMethods = methods.filter { if case .nola = $0 { true } else { false } }
 let (loraR4, loraR1) = (FewShotMethod.lora(rank: 4), FewShotMethod.lora(rank: 1))
 @MainActor func mean(_ task: FewShotTask, _ k: Int, _ m: FewShotMethod) -> Double { 100 * results[key(task, k)]![m]!.test.mean }
+/// `a − b` in points, and two standard errors of that difference of means (0 with one run each).
+@MainActor func difference(_ task: FewShotTask, _ k: Int, _ a: FewShotMethod, _ b: FewShotMethod) -> (value: Double, noise: Double) {
+    let (x, y) = (results[key(task, k)]![a]!.test, results[key(task, k)]![b]!.test)
+    let n = Double(x.values.count)
+    let noise = n > 1 ? 2 * 100 * ((x.std * x.std + y.std * y.std) / n).squareRoot() : 0
+    return (mean(task, k, a) - mean(task, k, b), noise)
+}
 func signed(_ x: Double) -> String { (x >= 0 ? "+" : "−") + Format.fixed(abs(x), 1) }
+func shown(_ d: (value: Double, noise: Double)) -> String { signed(d.value) + (d.noise > 0 ? " ±" + Format.fixed(d.noise, 1) : "") }
 var claims = Table(["task", "shots", "NOLA≈r4 − LoRA r4", "NOLA ½ − LoRA r4", "NOLA ⅓ − LoRA r4", "LoRA r1 − r4",
                     "best adapter − max(Linear, Full-FT)"])
 var gaps: [String: [Int: Double]] = [:]
-var holds = (nolaAtLeast: 0, cells: 0, r1Drops: 0, adaptersWin: 0, gapLarger: 0)
+/// Cells where the claim holds, and where it holds (or fails) by more than the noise.
+var holds = (nolaAtLeast: 0, nolaBelowBeyondNoise: 0, cells: 0, r1Below: 0, r1BelowBeyondNoise: 0, adaptersWin: 0, gapLarger: 0)
 for (task, k) in columns {
-    let lora = mean(task, k, loraR4)
-    let nola = nolaMethods.map { mean(task, k, $0) - lora }
-    let r1 = mean(task, k, loraR1) - lora
-    let adapters = ([loraR4, loraR1] + nolaMethods).map { mean(task, k, $0) }.max()!
-    let baselines = max(mean(task, k, .linear), mean(task, k, .fullFineTuning))
-    gaps["\(task.source)", default: [:]][k] = nola[0]
+    let nola = nolaMethods.map { difference(task, k, $0, loraR4) }
+    let r1 = difference(task, k, loraR1, loraR4)
+    let bestAdapter = ([loraR4, loraR1] + nolaMethods).max { mean(task, k, $0) < mean(task, k, $1) }!
+    let baseline: FewShotMethod = mean(task, k, .linear) >= mean(task, k, .fullFineTuning) ? .linear : .fullFineTuning
+    let win = difference(task, k, bestAdapter, baseline)
+    gaps["\(task.source)", default: [:]][k] = nola[0].value
     holds.cells += 1
-    if nola[0] >= 0 { holds.nolaAtLeast += 1 }
-    if r1 < 0 { holds.r1Drops += 1 }
-    if adapters > baselines { holds.adaptersWin += 1 }
-    claims.row(["\(task.source)", "\(k)"] + nola.map(signed) + [signed(r1), signed(adapters - baselines)])
+    if nola[0].value >= 0 { holds.nolaAtLeast += 1 }
+    if nola[0].value < -nola[0].noise { holds.nolaBelowBeyondNoise += 1 }
+    if r1.value < 0 { holds.r1Below += 1 }
+    if r1.value < -r1.noise { holds.r1BelowBeyondNoise += 1 }
+    if win.value > 0 { holds.adaptersWin += 1 }
+    claims.row(["\(task.source)", "\(k)"] + nola.map(shown) + [shown(r1), shown(win)])
 }
 lesson.show(claims)
-for task in tasks where (gaps["\(task.source)"]![5]! > gaps["\(task.source)"]![10]!) { _ = task; holds.gapLarger += 1 }
+for task in tasks where gaps["\(task.source)"]![5]! > gaps["\(task.source)"]![10]! { holds.gapLarger += 1 }
 let runsPerCell = draws * initialisations
 lesson.say("""
     (Points of test accuracy, means over \(runsPerCell) run\(runsPerCell == 1 ? "" : "s") per cell\
-    \(runsPerCell == 1 ? "; one run per cell is noisy — differences of a few points are within the noise, and only --full's 12 runs per cell can settle a claim" : "").) \
-    NOLA at LoRA r=4's count ≥ LoRA r=4 in \(holds.nolaAtLeast) of \(holds.cells) cells; the gap is larger at 5 shots \
-    than at 10 in \(holds.gapLarger) of \(tasks.count) task\(tasks.count == 1 ? "" : "s"); LoRA r=1 below r=4 in \
-    \(holds.r1Drops) of \(holds.cells); the best adapter beats both Linear and Full-FT in \(holds.adaptersWin) of \(holds.cells). \
+    \(runsPerCell == 1 ? "; one run per cell is noisy — differences of a few points mean little, and only --full's 12 runs per cell can settle a claim"
+        : "; ± two standard errors of the difference: a difference inside it is run-to-run noise").) \
+    NOLA at LoRA r=4's count ≥ LoRA r=4 in \(holds.nolaAtLeast) of \(holds.cells) cells\
+    \(runsPerCell > 1 ? " (below it beyond the noise in \(holds.nolaBelowBeyondNoise))" : ""); the NOLA − LoRA gap is larger \
+    at 5 shots than at 10 in \(holds.gapLarger) of \(tasks.count) task\(tasks.count == 1 ? "" : "s"); LoRA r=1 below r=4 in \
+    \(holds.r1Below) of \(holds.cells) cells\(runsPerCell > 1 ? " (beyond the noise in \(holds.r1BelowBeyondNoise))" : ""); \
+    the best adapter above both Linear and Full-FT in \(holds.adaptersWin) of \(holds.cells). \
     Full-FT trains at the paper's rates (8e-5 … 1e-5), chosen for an 86M-parameter ViT-B: with \(epochs) epochs of one \
     or two steps its new head can move only about rate × steps, so here it stays close to the random head.
     """)
@@ -310,10 +326,11 @@ for (task, k) in columns {
     figure.add(series("Full-FT", [.fullFineTuning], .dense))
     figure.annotate(.horizontalLine(y: 100 * cells[.linear]!.test.mean, label: "Linear (head only)", color: .green))
     figure.annotate(.horizontalLine(y: 100 * cells[.nearestNeighbour]!.test.mean, label: "1-NN on frozen features", color: .base))
-    let all = cells.values.map { 100 * $0.test.mean }
-    figure.yRange = max(0, all.min()! - 10)...min(100, all.max()! + 8)
+    let low = cells.values.map { 100 * ($0.test.mean - $0.test.std) }.min()!
+    let high = cells.values.map { 100 * ($0.test.mean + $0.test.std) }.max()!
+    figure.yRange = max(0, low - 3)...min(100, high + 0.35 * (high - low))  // room for the legend
     figure.xRange = Double(loraR1.trainableCount(configuration)) / 2...Double(FewShotMethod.fullFineTuning.trainableCount(configuration)) * 2
-    figure.legend = .bottomRight
+    figure.legend = .topRight
     lesson.save(figure)
 }
 lesson.say("Figures accuracy_vs_parameters_<task>_<k>shot: one panel per task and shot count; letters: the new classes.")
@@ -328,10 +345,12 @@ lesson.finish(paperVsOurs: [
     Comparison("5-shot Linear", paper: "80.8 (ViT-B, CIFAR-10)", ours: Format.fixed(mean(first, 5, .linear), 1) + " (\(first.source))",
                note: "an ImageNet ViT knows CIFAR's objects; ours never saw a letter"),
     Comparison("5-shot Full-FT", paper: "73.9", ours: Format.fixed(mean(first, 5, .fullFineTuning), 1),
-               note: "the paper's rates ≤ 8e-5: a new head barely moves in 50 steps"),
+               note: "the paper's rates ≤ 8e-5: a new head barely moves in \(epochs) steps"),
     Comparison("5-shot LoRA r=4", paper: "87.3", ours: Format.fixed(mean(first, 5, loraR4), 1)),
     Comparison("5-shot NOLA ⅓ of LoRA's count", paper: "87.9", ours: Format.fixed(mean(first, 5, nolaMethods.last!), 1)),
-    Comparison("NOLA ≥ LoRA at equal count", paper: "most settings", ours: "\(holds.nolaAtLeast) of \(holds.cells) cells"),
+    Comparison("NOLA ≥ LoRA at equal count", paper: "most settings", ours: "\(holds.nolaAtLeast) of \(holds.cells) cells",
+               note: runsPerCell > 1 ? "below beyond the noise in \(holds.nolaBelowBeyondNoise)" : "one run per cell"),
     Comparison("gap larger at 5 shots", paper: "yes", ours: "\(holds.gapLarger) of \(tasks.count) tasks"),
-    Comparison("LoRA r=1 drops (small model)", paper: "big drop (prelim.)", ours: "\(holds.r1Drops) of \(holds.cells) cells"),
+    Comparison("LoRA r=1 drops (small model)", paper: "big drop (prelim.)", ours: "\(holds.r1Below) of \(holds.cells) cells",
+               note: runsPerCell > 1 ? "beyond the noise in \(holds.r1BelowBeyondNoise)" : "one run per cell"),
 ])

@@ -18,7 +18,7 @@ public struct FewShotTask: Sendable {
         case letters
         case mnist(folder: String)
 
-        /// The `--data` value that selects it: "synthetic" (letters) or "mnist".
+        /// The task's name in tables: "letters" (lesson 14's `--data synthetic`) or "MNIST" (`--data mnist`).
         public var description: String {
             switch self {
             case .letters: "letters"

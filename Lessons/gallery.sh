@@ -26,6 +26,7 @@ figures=(
     lesson11:attention_heads
     lesson12:bleu_vs_parameters
     lesson13:adapters_per_gpu
+    lesson14:accuracy_vs_parameters_letters_5shot
 )
 scale=0.7
 

@@ -129,13 +129,21 @@ public enum SyntheticDigits {
         checkPrecondition(image.count == DigitDataset.pixelCount, "render: image buffer has \(image.count) floats, expected 784")
         let label = index % DigitDataset.classCount
         var rng = StreamCursor(seed: seed, stream: streamTag(style) << 32 | UInt64(index))
+        draw(DigitGlyphs.variants(of: label, style: style), pose: Pose.of(style), rng: &rng, into: image, scratch: &scratch)
+        return label
+    }
 
+    /// Steps 1–6 above: draws one of `variants` in a pose from `pose` into `image`, reading
+    /// random words from `rng` (the image's own stream). `SyntheticLetters` draws its letters
+    /// with it too.
+    static func draw(
+        _ variants: [Glyph], pose: Pose, rng: inout StreamCursor,
+        into image: UnsafeMutableBufferPointer<Float>, scratch: inout Scratch
+    ) {
         // 1. Glyph variant.
-        let variants = DigitGlyphs.variants(of: label, style: style)
         let glyph = variants[variants.count == 1 ? 0 : rng.nextInt(below: variants.count)]
 
         // 2. Pose.
-        let pose = Pose.of(style)
         let (sinT, cosT) = sinCos(degrees: rng.nextUniform(in: pose.rotation))
         let shear = rng.nextUniform(in: pose.shear)
         let scaleY = glyphHeight * rng.nextUniform(in: pose.scale)
@@ -198,7 +206,6 @@ public enum SyntheticDigits {
                 }
             }
         }
-        return label
     }
 
     /// A uniform offset in `[−amount, amount)` (one random word).

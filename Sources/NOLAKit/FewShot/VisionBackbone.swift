@@ -106,19 +106,9 @@ public final class VisionBackbone {
         let elapsed = ContinuousClock.now - clock
         weights = model.checkpointFile(metadata: metadata)
         digitAccuracy = evaluate(model, on: check).accuracy
-        var text = "trained now in " + AdaptationTask.seconds(elapsed)
-        if let cache, store {
-            if let problem = cache.store(weights) {
-                text += ", not cached"
-                notice = notice.map { $0 + "; and " + problem } ?? problem
-            } else {
-                text += ", cached in \(cache.path)"
-            }
-        } else if cache != nil {
-            text += ", not cached"
-        }
-        origin = text
-        cacheNotice = notice
+        let described = BaseCache.describeTraining(took: elapsed, file: weights, cache: cache, store: store, notice: notice)
+        origin = described.origin
+        cacheNotice = described.notice
     }
 
     /// A fresh copy of the pretrained backbone (digit head included), every tensor trainable.

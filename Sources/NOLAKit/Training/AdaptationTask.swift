@@ -106,19 +106,9 @@ public final class AdaptationTask {
                                                 seed: seed, evaluateEveryEpoch: false))
         let elapsed = ContinuousClock.now - clock
         baseWeights = Checkpoint.file(of: model, metadata: metadata)
-        var origin = "trained now in " + AdaptationTask.seconds(elapsed)
-        if let cache, store {
-            if let problem = cache.store(baseWeights) {
-                origin += ", not cached"
-                notice = notice.map { $0 + "; and " + problem } ?? problem
-            } else {
-                origin += ", cached in \(cache.path)"
-            }
-        } else if cache != nil {
-            origin += ", not cached"
-        }
-        baseOrigin = origin
-        cacheNotice = notice
+        let described = BaseCache.describeTraining(took: elapsed, file: baseWeights, cache: cache, store: store, notice: notice)
+        baseOrigin = described.origin
+        cacheNotice = described.notice
     }
 
     /// A duration as "2.8 s" (one decimal) for narration.

@@ -79,6 +79,26 @@ struct BaseCache {
         }
     }
 
+    /// What a freshly trained base says about itself: stores `file` in `cache` when `store` is on
+    /// and returns the origin line — "trained now in 2.8 s, cached in data/cache/…" or "…, not
+    /// cached" — with `notice` extended by why storing failed, if it did.
+    static func describeTraining(took elapsed: Duration, file: @autoclosure () -> SafeTensorsFile,
+                                 cache: BaseCache?, store: Bool, notice: String?) -> (origin: String, notice: String?) {
+        var origin = "trained now in " + AdaptationTask.seconds(elapsed)
+        var notice = notice
+        if let cache, store {
+            if let problem = cache.store(file()) {
+                origin += ", not cached"
+                notice = notice.map { $0 + "; and " + problem } ?? problem
+            } else {
+                origin += ", cached in \(cache.path)"
+            }
+        } else if cache != nil {
+            origin += ", not cached"
+        }
+        return (origin, notice)
+    }
+
     /// `<name>.rejected-<yyyyMMdd-HHmmss>`, with `-2`, `-3`, … when that name is taken.
     private func asideName() -> String {
         let formatter = DateFormatter()

@@ -142,17 +142,9 @@ public final class E2EBaseModel {
                 }
                 losses.append(sum / Double(max(tokens, 1)))
             }
-            origin = "trained now in " + AdaptationTask.seconds(ContinuousClock.now - clock)
-            if let cache, store {
-                if let problem = cache.store(model.checkpointFile(metadata: metadata)) {
-                    origin += ", not cached"
-                    notice = notice.map { $0 + "; and " + problem } ?? problem
-                } else {
-                    origin += ", cached in \(cache.path)"
-                }
-            } else if cache != nil {
-                origin += ", not cached"
-            }
+            (origin, notice) = BaseCache.describeTraining(
+                took: ContinuousClock.now - clock, file: model.checkpointFile(metadata: metadata),
+                cache: cache, store: store, notice: notice)
         }
         weights = model.checkpointFile(metadata: metadata)
         self.origin = origin

@@ -309,16 +309,7 @@ struct AdapterFileTests {
     // MARK: Another language
 
     /// python3 with numpy and safetensors, or nil.
-    static let python: String? = {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", "import numpy, safetensors"]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        guard (try? process.run()) != nil else { return nil }
-        process.waitUntilExit()
-        return process.terminationStatus == 0 ? "python3" : nil
-    }()
+    static let python: String? = PythonProbe.python3(importing: "numpy, safetensors")
 
     static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("../../Sources/Python/nola_adapter.py").standardized.path

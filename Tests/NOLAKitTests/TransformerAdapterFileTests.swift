@@ -3,16 +3,7 @@ import NOLAKit
 import Testing
 
 /// python3 with numpy and safetensors, or nil.
-private let numpyPython: String? = {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3", "-c", "import numpy, safetensors"]
-    process.standardOutput = FileHandle.nullDevice
-    process.standardError = FileHandle.nullDevice
-    guard (try? process.run()) != nil else { return nil }
-    process.waitUntilExit()
-    return process.terminationStatus == 0 ? "python3" : nil
-}()
+private let numpyPython: String? = PythonProbe.python3(importing: "numpy, safetensors")
 
 private let adapterScript = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     .appendingPathComponent("../../Sources/Python/nola_adapter.py").standardized.path

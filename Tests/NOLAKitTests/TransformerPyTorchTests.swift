@@ -3,16 +3,7 @@ import NOLAKit
 import Testing
 
 /// python3 with torch, numpy and safetensors, or nil.
-private let torchPython: String? = {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3", "-c", "import torch, numpy, safetensors"]
-    process.standardOutput = FileHandle.nullDevice
-    process.standardError = FileHandle.nullDevice
-    guard (try? process.run()) != nil else { return nil }
-    process.waitUntilExit()
-    return process.terminationStatus == 0 ? "python3" : nil
-}()
+private let torchPython: String? = PythonProbe.python3(importing: "torch, numpy, safetensors")
 
 private let referenceScript = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     .appendingPathComponent("../../Benchmarks/pytorch/gpt_reference.py").standardized.path

@@ -108,6 +108,23 @@ struct TextDataToTextTests {
         #expect(short.longest <= row.count)
     }
 
+    @Test("pretraining documents: one MR's references each, in order, within the context, every sentence once, no MR")
+    func documents() throws {
+        let tokenizer = try BPETokenizer.train(on: Self.data.tokenizerCorpus, vocabularySize: 300)
+        let sentence = Self.data.train.examples[0].references[0]
+        let one = [BPETokenizer.begin] + tokenizer.encode(sentence) + [BPETokenizer.end]
+        for context in [2 * one.count, 6 * one.count, 10_000] {
+            let documents = E2EBaseModel.documents(Self.data.train, tokenizer: tokenizer, context: context)
+            #expect(documents.allSatisfy { $0.count <= context + 1 && $0.first == BPETokenizer.begin && $0.last == BPETokenizer.end })
+            // Decoded back, the documents are the references in file order, grouped by MR.
+            let texts = try documents.map { try tokenizer.decode(Array($0.dropFirst().dropLast())) }
+            #expect(texts.joined(separator: " ") == Self.data.train.examples.map { $0.references.joined(separator: " ") }.joined(separator: " "))
+            #expect(!texts.contains { $0.contains("name[") }, "an MR leaked into the pretraining text")
+            if context == 10_000 { #expect(documents.count == Self.data.train.count, "one document per MR when all fit") }
+            if context == 2 * one.count { #expect(documents.count > Self.data.train.count, "long groups are not split") }
+        }
+    }
+
     @Test("recipe: steps over a corpus, the standard rates")
     func recipe() {
         let r = E2EFineTuning.Recipe(epochs: 1.5, batchSize: 16, learningRate: 1e-3)
@@ -157,6 +174,21 @@ struct TextDataToTextTests {
             #expect(output == E2EDecoding.oneLine(try base.tokenizer.decode(direct.tokens)))
             #expect(!output.contains("\n"))
         }
+        // Two threads, each with its own copy (a LoRA-adapted model and a copy of its values),
+        // write what one thread writes.
+        let adapted = base.makeModel()
+        adapted.attach(.lora(rank: 2, c: 1), seed: 5, sites: adapted.sites(.queryValue))
+        for p in adapted.parameters where p.name.contains("lora") {
+            p.value = Matrix(rows: p.value.rows, cols: p.value.cols, data: p.value.data.indices.map { Float($0 % 7 - 3) * 0.5 })
+        }
+        let copy = base.makeModel()
+        copy.attach(.lora(rank: 2, c: 1), seed: 5, sites: copy.sites(.queryValue))
+        copy.copyValues(from: adapted)
+        let one = E2EDecoding.decode(adapted, tokenizer: base.tokenizer, mrs: mrs, search: search)
+        let threads = BLAS.threads
+        #expect(E2EDecoding.decode(copies: [adapted, copy], tokenizer: base.tokenizer, mrs: mrs, search: search) == one)
+        #expect(BLAS.threads == threads, "the BLAS thread count was not restored")
+        #expect(one != outputs, "the adapter changed nothing: the test cannot tell copies apart")
     }
 
     @Test("oneLine: line breaks and tabs become spaces, ends trimmed")

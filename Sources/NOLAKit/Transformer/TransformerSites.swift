@@ -48,4 +48,18 @@ extension TransformerModel {
             for layer in block.linearLayers where layer.adapter != nil { layer.mergeAdapter() }
         }
     }
+
+    /// Sets every tensor (base and adapters) to `other`'s values. `self` must be built the same
+    /// way (configuration, adapters, sites and seeds), so that the two compute one function:
+    /// a copy for another thread. Checks names and shapes; the basis of a NOLA adapter comes
+    /// from its seed, not from here.
+    public func copyValues(from other: Self) {
+        let (mine, theirs) = (parameters, other.parameters)
+        checkPrecondition(
+            mine.count == theirs.count && zip(mine, theirs).allSatisfy {
+                $0.name == $1.name && $0.value.rows == $1.value.rows && $0.value.cols == $1.value.cols
+            },
+            "copyValues: the models differ in their tensors (\(mine.count) against \(theirs.count)); build the copy as the original")
+        for (to, from) in zip(mine, theirs) { to.value = from.value }
+    }
 }

@@ -2,7 +2,8 @@ import Foundation
 
 /// The base language model of the E2E lessons: a byte-level BPE tokenizer and a small GPT
 /// pretrained as a plain language model on the training part's reference sentences only (no
-/// MRs), `[begin] sentence [end]`. Adaptation (`E2EFineTuning`) then teaches it to follow MRs,
+/// MRs), several references of one MR to a document, `[begin] sentence sentence … [end]`
+/// (`documents(_:tokenizer:context:)`). Adaptation (`E2EFineTuning`) then teaches it to follow MRs,
 /// as GPT-2 — pretrained on web text, never on E2E's MRs — is taught in the paper.
 ///
 /// The pretrained weights are cached in `cacheFolder` (`data/cache/`) as a GPT checkpoint whose
@@ -23,8 +24,8 @@ public final class E2EBaseModel {
         /// Tokens of the BPE vocabulary asked for (a small corpus can give fewer).
         public var vocabulary = 1024
         /// Passes over the pretraining sentences.
-        public var epochs = 4
-        public var batchSize = 32
+        public var epochs = 10
+        public var batchSize = 16
         /// AdamW's peak rate, warm-up steps, weight decay; clipping at global norm 1.
         public var learningRate: Float = 2e-3
         public var warmup = 50
@@ -49,7 +50,7 @@ public final class E2EBaseModel {
 
         /// The cache key: every number above.
         public var key: String {
-            "gpt_l\(layers)_c\(embedding)_h\(heads)_ctx\(context)_v\(vocabulary)_e\(epochs)_b\(batchSize)"
+            "docs_gpt_l\(layers)_c\(embedding)_h\(heads)_ctx\(context)_v\(vocabulary)_e\(epochs)_b\(batchSize)"
                 + "_lr\(learningRate)_w\(warmup)_wd\(weightDecay)"
         }
     }
@@ -68,6 +69,8 @@ public final class E2EBaseModel {
     /// One line for the user when the cache could not serve (a rejected file moved aside, a folder
     /// in its place, a cache that could not be written); nil otherwise.
     public let cacheNotice: String?
+    /// How many documents (`documents(_:tokenizer:context:)`) the base is pretrained on.
+    public let documentCount: Int
     /// The mean training loss of each pretraining epoch (empty when loaded from the cache).
     public let epochLosses: [Double]
     /// The validation loss per token on the validation part's sentences (computed either way).
@@ -98,10 +101,8 @@ public final class E2EBaseModel {
             "corpus": Self.fingerprint(corpus), "tokenizer_fnv1a64": Self.hex(BasisSeeds.fnv1a64(serializedTokenizer)),
         ]
         let metadata = required.merging(["tokenizer": serializedTokenizer]) { a, _ in a }
-        let sentences = corpus.map { Self.sentenceTokens($0, tokenizer: tokenizer, context: pretraining.context) }
-        let validationSentences = data.validation.sentences.map {
-            Self.sentenceTokens($0, tokenizer: tokenizer, context: pretraining.context)
-        }
+        let sentences = Self.documents(data.train, tokenizer: tokenizer, context: pretraining.context)
+        let validationSentences = Self.documents(data.validation, tokenizer: tokenizer, context: pretraining.context)
         let name = "e2e_base_\(data.source)_seed\(seed)_\(pretraining.key).safetensors"
         let cache = cacheFolder.map { BaseCache(folder: $0, name: name) }
         var notice: String?
@@ -147,6 +148,7 @@ public final class E2EBaseModel {
                 cache: cache, store: store, notice: notice)
         }
         weights = model.checkpointFile(metadata: metadata)
+        documentCount = sentences.count
         self.origin = origin
         cacheNotice = notice
         epochLosses = losses
@@ -167,9 +169,30 @@ public final class E2EBaseModel {
         return model
     }
 
-    /// `[begin] sentence [end]`, cut to `context + 1` tokens (inputs are all but the last).
-    static func sentenceTokens(_ sentence: String, tokenizer: BPETokenizer, context: Int) -> [Int] {
-        Array(([BPETokenizer.begin] + tokenizer.encode(sentence) + [BPETokenizer.end]).prefix(context + 1))
+    /// The pretraining texts: each MR's reference sentences (never the MR) joined by spaces into
+    /// `[begin] sentence sentence … [end]` documents of at most `context + 1` tokens, like a page
+    /// holding several reviews of one restaurant. Names and facts recur within a document, so
+    /// the base learns to look back and copy — what GPT-2 learned from web text, and what
+    /// reading an MR needs. (A base pretrained on single sentences, where nothing recurs, could
+    /// not be taught to follow MRs in a few epochs.) A sentence too long on its own is cut.
+    static func documents(_ dataset: E2EDataset, tokenizer: BPETokenizer, context: Int) -> [[Int]] {
+        func wrap(_ text: String) -> [Int] { [BPETokenizer.begin] + tokenizer.encode(text) + [BPETokenizer.end] }
+        var documents: [[Int]] = []
+        for example in dataset.examples {
+            var text = "", tokens: [Int] = []
+            for sentence in example.references {
+                let longer = text.isEmpty ? sentence : text + " " + sentence
+                let encoded = wrap(longer)
+                if encoded.count <= context + 1 || text.isEmpty {
+                    (text, tokens) = (longer, encoded)
+                } else {
+                    documents.append(tokens)
+                    (text, tokens) = (sentence, wrap(sentence))
+                }
+            }
+            documents.append(tokens)
+        }
+        return documents.map { Array($0.prefix(context + 1)) }
     }
 
     /// "4215 texts, fnv1a64 0123456789abcdef": the corpus, so that a base pretrained on other

@@ -28,6 +28,48 @@ public enum E2EDecoding {
         return outputs
     }
 
+    /// The same sentences as `decode(_:tokenizer:mrs:search:progress:)`, written by several
+    /// threads at once: `models` are copies computing one function (the caller builds them,
+    /// e.g. the adapted model and copies with its values); worker `w` decodes the `w`-th
+    /// contiguous slice of `mrs` with `models[w]` alone. One BLAS thread per worker while they
+    /// run (a 10-row decoding step is too small to share), restored after. Each MR's search is
+    /// independent of the others, so the outputs are those of one thread, in order.
+    public static func decode(
+        copies models: [GPT], tokenizer: BPETokenizer, mrs: [MeaningRepresentation], search: BeamSearch
+    ) -> [String] {
+        checkPrecondition(!models.isEmpty, "E2EDecoding.decode: no model to decode with")
+        let workers = min(models.count, max(1, mrs.count))
+        guard workers > 1 else { return decode(models[0], tokenizer: tokenizer, mrs: mrs, search: search) }
+        let bounds = (0...workers).map { $0 * mrs.count / workers }
+        let results = WorkerResults(count: workers)
+        let shared = UncheckedBox(models)
+        let threads = BLAS.threads
+        BLAS.threads = 1
+        defer { BLAS.threads = threads }
+        DispatchQueue.concurrentPerform(iterations: workers) { w in
+            let flushed = Subnormals.setFlushToZeroOnThisThread(true)
+            defer { _ = Subnormals.setFlushToZeroOnThisThread(flushed) }
+            let slice = Array(mrs[bounds[w]..<bounds[w + 1]])
+            results.set(w, decode(shared.value[w], tokenizer: tokenizer, mrs: slice, search: search))
+        }
+        return results.joined
+    }
+
+    /// A box for the models handed to the workers: each worker touches only its own model.
+    private struct UncheckedBox<Value>: @unchecked Sendable {
+        let value: Value
+        init(_ value: Value) { self.value = value }
+    }
+
+    /// The workers' outputs, one slot each, written under a lock.
+    private final class WorkerResults: @unchecked Sendable {
+        private var slots: [[String]]
+        private let lock = NSLock()
+        init(count: Int) { slots = Array(repeating: [], count: count) }
+        func set(_ index: Int, _ outputs: [String]) { lock.withLock { slots[index] = outputs } }
+        var joined: [String] { lock.withLock { slots.flatMap { $0 } } }
+    }
+
     /// `text` on one line: every line break (and tab) a space, surrounding whitespace removed.
     public static func oneLine(_ text: String) -> String {
         let flat = text.map { $0.isNewline || $0 == "\t" ? " " : $0 }

@@ -57,6 +57,9 @@ struct Options: ParsableCommand {
         if let testMRs, testMRs < 0 { throw ValidationError("--test-mrs must be 0 (all) or a positive count, e.g. --test-mrs 100.") }
         if let beam, !(1...32).contains(beam) { throw ValidationError("--beam must be from 1 to 32, e.g. --beam 10.") }
         _ = try parsedQuantRules()
+        if let unknown = chosenRows?.subtracting(Self.rowSlugs).sorted(), !unknown.isEmpty {
+            throw ValidationError("--rows: no row \(unknown.joined(separator: ", ")); the rows are \(Self.rowSlugs.joined(separator: ", ")).")
+        }
         if noTable4 && table4Only { throw ValidationError("--no-table4 and --table4-only exclude each other; pass one.") }
         if let epochs, !(epochs > 0 && epochs <= 50) { throw ValidationError("--epochs must be above 0 and at most 50, e.g. --epochs 3.") }
         if let quantMRs, quantMRs < 0 { throw ValidationError("--quant-mrs must be 0 (all) or a positive count, e.g. --quant-mrs 50.") }
@@ -92,6 +95,11 @@ extension Options {
         return rules
     }
     var quantRules: [QuantRule] { (try? parsedQuantRules()) ?? [] }
+    /// The slugs of Table 1's rows (cell 3), in order.
+    static let rowSlugs = ["frozen", "full", "lora_r4", "lora_r1", "nola_qv_4x", "nola_qv_1", "nola_mlp_1",
+                           "nola_qv_half", "nola_mlp_half", "nola_qv_quarter", "nola_mlp_quarter"]
+    /// `--rows` as a set (nil: not given).
+    var chosenRows: Set<String>? { rows.map { Set($0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }) } }
 }
 let options = Options.parseLessonOptions()
 let data = options.data.loadOrExit(seed: options.common.seed)
@@ -207,11 +215,8 @@ let table1: [Row] = [
 ]
 // The default run: the rows that answer the lesson's question, one seed, a test subset.
 let defaultRows: Set<String> = ["frozen", "lora_r1", "nola_qv_1", "nola_qv_quarter"]
-let chosenRows: Set<String>? = options.rows.map { Set($0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }) }
-if let unknown = chosenRows?.subtracting(table1.map(\.slug)).sorted(), !unknown.isEmpty {
-    Lesson.fail("--rows: no row \(unknown.joined(separator: ", ")); the rows are \(table1.map(\.slug).joined(separator: ", ")).")
-}
-let rows = options.table4Only ? [] : table1.filter { chosenRows?.contains($0.slug) ?? (scale == .full || defaultRows.contains($0.slug)) }
+precondition(table1.map(\.slug) == Options.rowSlugs, "lesson12: Options.rowSlugs must list table1's rows")
+let rows = options.table4Only ? [] : table1.filter { options.chosenRows?.contains($0.slug) ?? (scale == .full || defaultRows.contains($0.slug)) }
 
 /// Trainable scalars of `row` on the base (counted on a model with the adapters attached).
 @MainActor func trainableCount(_ row: Row) -> Int {

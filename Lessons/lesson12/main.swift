@@ -14,8 +14,12 @@
 //
 // Run: swift run lesson12                  (≈90 s once the base model is cached; a subset, stated)
 //      swift run lesson12 --quick          (CI smoke run: a tiny model, seconds)
-//      swift run -c release lesson12 --data e2e --full   (every row, 3 seeds, the whole test set)
-//      --seeds N --test-mrs N --beam N --quant-mrs N   (override the run's size; 0 MRs = all)
+//      swift run -c release lesson12 --data e2e --full   (every row, 3 seeds, the whole test set;
+//                                          about 2½ hours on 2 cores — split it: --no-table4 in
+//                                          one run, --table4-only in another)
+//      --seeds N --test-mrs N --beam N --quant-mrs N --epochs X   (override the run's size; 0 MRs = all)
+//      --rows lora_r1,nola_qv_1            (some of Table 1's rows)
+//      --quant-rules absmax,mse,mean-abs,absmax/32   (cell 8's scale rules)
 //
 // The first run pretrains the base model (≈4 minutes on 2 cores, a progress bar) and caches it
 // in data/cache/; later runs load it. The real E2E files go in data/e2e/ (see data/README.md).

@@ -12,7 +12,7 @@
 //   • whether NOLA below LoRA rank 1's parameter count keeps its quality, and whether its
 //     coefficients survive 2- and 3-bit quantization better than LoRA's factors.
 //
-// Run: swift run lesson12                  (≈90 s once the base model is cached; a subset, stated)
+// Run: swift run lesson12                  (≈1 min once the base model is cached; a subset, stated)
 //      swift run lesson12 --quick          (CI smoke run: a tiny model, seconds)
 //      swift run -c release lesson12 --data e2e --full   (every row, 3 seeds, the whole test set;
 //                                          about 2½ hours on 2 cores — split it: --no-table4 in
@@ -21,7 +21,7 @@
 //      --rows lora_r1,nola_qv_1            (some of Table 1's rows)
 //      --quant-rules absmax,mse,mean-abs,absmax/32   (cell 8's scale rules)
 //
-// The first run pretrains the base model (≈4 minutes on 2 cores, a progress bar) and caches it
+// The first run pretrains the base model (≈2 minutes on 2 cores, a progress bar) and caches it
 // in data/cache/; later runs load it. The real E2E files go in data/e2e/ (see data/README.md).
 
 import ArgumentParser
@@ -349,7 +349,7 @@ for row in rows {
 }
 lesson.show(mainTable)
 lesson.say("""
-    (Mean ± std over \(seeds.count) seed\(seeds.count == 1 ? "" : "s"), \(test.count) test MRs\
+    (\(seeds.count == 1 ? "One seed" : "Mean ± std over \(seeds.count) seeds"), \(test.count) test MRs\
     \(test.count < usedData.test.count ? " of \(usedData.test.count) (--test-mrs 0 for all)" : ""); BLEU and ROUGE-L in %, as the \
     paper prints them; paper columns: trainable, BLEU, NIST, ROUGE-L, CIDEr. METEOR: \(E2EScores.meteorNote).)\
     \(scale == .standard ? " This default run has \(rows.count) of the \(table1.count) rows; --full runs all of them with 3 seeds on the whole test set." : "")
@@ -473,7 +473,7 @@ lesson.say("(Paper: GPT-2 M at 96K/48K/24K/12K, GPT-2 L at 144K.\(scale == .full
 // trained in float up to a last phase at a tenth of the rate; PTQ quantizes the float result,
 // QAT runs the same last phase through the quantizer (`QuantizationExperiment`), under the
 // absmax rule (the authors' QNOLA) and the MSE-optimal one. That is 7 trainings and 17 decodings
-// per method and seed: minutes, so the default run (≈90 s in all) does PTQ alone, at 3 and 2
+// per method and seed: minutes, so the default run (≈1 min in all) does PTQ alone, at 3 and 2
 // bits, on the LoRA r=1 and NOLA QV models cell 4 trained, and says so.
 lesson.cell(8, "Quantized coefficients on the GPT (Table 4)")
 /// The cell itself (its paper-vs-ours lines are returned): a function so that a run whose

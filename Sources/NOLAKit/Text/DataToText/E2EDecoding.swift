@@ -31,9 +31,10 @@ public enum E2EDecoding {
     /// The same sentences as `decode(_:tokenizer:mrs:search:progress:)`, written by several
     /// threads at once: `models` are copies computing one function (the caller builds them,
     /// e.g. the adapted model and copies with its values); worker `w` decodes the `w`-th
-    /// contiguous slice of `mrs` with `models[w]` alone. One BLAS thread per worker while they
-    /// run (a 10-row decoding step is too small to share), restored after. Each MR's search is
-    /// independent of the others, so the outputs are those of one thread, in order.
+    /// contiguous slice of `mrs` with `models[w]` alone. Each MR's search is independent of the
+    /// others, so the outputs are those of one thread, in order. BLAS's thread count is left
+    /// alone: it is global, and other threads (tests running side by side) may be training
+    /// with it; a 10-row decoding step is too small for OpenBLAS to split anyway.
     public static func decode(
         copies models: [GPT], tokenizer: BPETokenizer, mrs: [MeaningRepresentation], search: BeamSearch
     ) -> [String] {
@@ -42,10 +43,7 @@ public enum E2EDecoding {
         guard workers > 1 else { return decode(models[0], tokenizer: tokenizer, mrs: mrs, search: search) }
         let bounds = (0...workers).map { $0 * mrs.count / workers }
         let results = WorkerResults(count: workers)
-        let shared = UncheckedBox(models)
-        let threads = BLAS.threads
-        BLAS.threads = 1
-        defer { BLAS.threads = threads }
+        let shared = UncheckedSendable(models)  // each worker touches only its own model
         DispatchQueue.concurrentPerform(iterations: workers) { w in
             let flushed = Subnormals.setFlushToZeroOnThisThread(true)
             defer { _ = Subnormals.setFlushToZeroOnThisThread(flushed) }
@@ -53,12 +51,6 @@ public enum E2EDecoding {
             results.set(w, decode(shared.value[w], tokenizer: tokenizer, mrs: slice, search: search))
         }
         return results.joined
-    }
-
-    /// A box for the models handed to the workers: each worker touches only its own model.
-    private struct UncheckedBox<Value>: @unchecked Sendable {
-        let value: Value
-        init(_ value: Value) { self.value = value }
     }
 
     /// The workers' outputs, one slot each, written under a lock.

@@ -80,9 +80,9 @@ struct Rule {
 }
 let g = options.groupSize
 let rules = [
-    Rule(name: "absmax", slug: "absmax", color: .blue) { SymmetricQuantizer(bits: $0) },
-    Rule(name: "mean-|x|", slug: "mean_abs", color: .orange) { SymmetricQuantizer(bits: $0, rule: .meanAbs) },
-    Rule(name: "MSE-optimal", slug: "mse", color: .green) { SymmetricQuantizer(bits: $0, rule: .mseOptimal) },
+    Rule(name: ScaleRule.absMax.title, slug: "absmax", color: .blue) { SymmetricQuantizer(bits: $0) },
+    Rule(name: ScaleRule.meanAbs.title, slug: "mean_abs", color: .orange) { SymmetricQuantizer(bits: $0, rule: .meanAbs) },
+    Rule(name: ScaleRule.mseOptimal.title, slug: "mse", color: .green) { SymmetricQuantizer(bits: $0, rule: .mseOptimal) },
     Rule(name: "absmax, g=\(g)", slug: "groups", color: .purple) { SymmetricQuantizer(bits: $0, groupSize: g) },
 ]
 let ptqBits = SymmetricQuantizer.paperBits  // 16, 8, 4, 3, 2

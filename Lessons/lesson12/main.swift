@@ -74,10 +74,7 @@ struct QuantRule {
     let rule: ScaleRule
     let group: Int?
     /// "absmax", "MSE-optimal", "mean-|x|", with " per 32" for groups.
-    var name: String {
-        let base = switch rule { case .absMax: "absmax"; case .mseOptimal: "MSE-optimal"; case .meanAbs: "mean-|x|" }
-        return base + (group.map { " per \($0)" } ?? "")
-    }
+    var name: String { rule.title + (group.map { " per \($0)" } ?? "") }
     /// For file names: "absmax", "mse", "mean-abs", "absmax_g32".
     var slug: String { rule.rawValue + (group.map { "_g\($0)" } ?? "") }
     func quantizer(_ bits: Int) -> SymmetricQuantizer { SymmetricQuantizer(bits: bits, rule: rule, groupSize: group) }

@@ -27,8 +27,17 @@ public enum ScaleRule: String, Sendable, Hashable, CaseIterable, CustomStringCon
     case meanAbs = "mean-abs"
     case mseOptimal = "mse"
 
-    /// The name written in files and shown in tables: "absmax", "mean-abs", "mse".
+    /// The name written in files and typed in options: "absmax", "mean-abs", "mse".
     public var description: String { rawValue }
+
+    /// The name the lessons' tables and figures show: "absmax", "mean-|x|", "MSE-optimal".
+    public var title: String {
+        switch self {
+        case .absMax: "absmax"
+        case .meanAbs: "mean-|x|"
+        case .mseOptimal: "MSE-optimal"
+        }
+    }
 
     /// Parses a name a user typed or a file holds; throws one line listing the known rules.
     public static func named(_ name: String) throws -> ScaleRule {

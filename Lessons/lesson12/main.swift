@@ -597,7 +597,7 @@ lesson.cell(8, "Quantized coefficients on the GPT (Table 4)")
         Is NOLA more robust to quantization here (the paper's claim)? NOLA loses clearly less BLEU than LoRA \
         under \(clearlyAhead(2, nolaAhead: true)) at 2-bit QAT and \(clearlyAhead(3, nolaAhead: true)) at 3 bits; LoRA \
         loses clearly less under \(clearlyAhead(2, nolaAhead: false)) at 2 bits and \(clearlyAhead(3, nolaAhead: false)) at \
-        3 bits ("clearly": by more than 0.5 BLEU and the float seed spreads; \(seeds.count) seed\(seeds.count == 1 ? "" : "s"), \
+        3 bits ("clearly": by more than the two float seed spreads added, and at least 0.5 BLEU; \(seeds.count) seed\(seeds.count == 1 ? "" : "s"), \
         \(quantTest.count) test MRs). This cell lives here rather than in lesson 10 because it needs this lesson's base, \
         recipe and decoder.
         """ : """

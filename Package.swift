@@ -55,6 +55,15 @@ let package = Package(
             name: "CMathAVX2",
             cSettings: [.unsafeFlags(["-O2"], .when(configuration: .debug))]
         ),
+        // gnuplot-iostream (Debian's libgnuplot-iostream-dev, a C++ header over Boost.Iostreams)
+        // behind a small C interface: one persistent gnuplot fed while a lesson runs, for the
+        // live loss curve (--live) and figures drawn in the terminal (--show). Boost ships no
+        // pkg-config file, so its two libraries are named here.
+        .target(
+            name: "CGnuplotStream",
+            cxxSettings: [.unsafeFlags(["-O2"], .when(configuration: .debug))],
+            linkerSettings: [.linkedLibrary("boost_iostreams"), .linkedLibrary("boost_filesystem")]
+        ),
         // The mathematics: random streams, matrices, layers, adapters, quantization, data. No printing.
         .target(
             name: "NOLAKit",
@@ -66,6 +75,7 @@ let package = Package(
             name: "LessonKit",
             dependencies: [
                 "NOLAKit",
+                "CGnuplotStream",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: optimizedInDebug
@@ -80,8 +90,9 @@ let package = Package(
         ),
         .testTarget(name: "NOLAKitTests", dependencies: ["NOLAKit"]),
         // Also runs the built lessons and the Python reader against a catalogue of bad inputs.
-        .testTarget(name: "LessonKitTests", dependencies: ["LessonKit", "NOLAKit"]),
+        .testTarget(name: "LessonKitTests", dependencies: ["LessonKit", "NOLAKit", "CGnuplotStream"]),
     ] + lessons.map {
         Target.executableTarget(name: $0, dependencies: ["NOLAKit", "LessonKit"], path: "Lessons/\($0)")
-    }
+    },
+    cxxLanguageStandard: .cxx17
 )

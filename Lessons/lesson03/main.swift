@@ -210,12 +210,12 @@ lesson.say(
     The paper does not name its optimizer. We add momentum 0.9: without it, the default run's \
     720 steps (seed 1) stop at 90.5% validation accuracy instead of 98%.
     """)
-let bar = lesson.progress("training", total: configuration.totalSteps(examples: train.count))
+let bar = lesson.progress("training", total: configuration.totalSteps(examples: train.count), live: "training loss (nats)")
 let records: [EpochRecord]
 do {
     records = try fit(
         model, optimizer: optimizer, train: train, validation: validation, configuration: configuration,
-        afterStep: { _, value in bar.advance(note: "loss " + Format.fixed(value, 3)) })
+        afterStep: { _, value in bar.advance(note: "loss " + Format.fixed(value, 3), plot: Double(value)) })
 } catch {
     bar.finish()
     Lesson.fail("\(error)")

@@ -112,7 +112,7 @@ public final class Lesson {
     public func progress(_ label: String, total: Int, live: String? = nil, liveX: (label: String, end: Double)? = nil) -> Progress {
         guard let live, options.live, let (canvas, gnuplot) = terminal() else { return Progress(label: label, total: total) }
         let x = liveX ?? ("step", Double(total))
-        let curve = LiveCurve(title: "\(name): \(label)", x: x.label, y: live, xMax: x.end, canvas: canvas, gnuplot: gnuplot)
+        let curve = LiveCurve(title: "\(name) \(label)", x: x.label, y: live, xMax: x.end, canvas: canvas, gnuplot: gnuplot)
         return Progress(label: label, total: total, live: curve)
     }
 

@@ -87,7 +87,8 @@ final class LiveCurve {
     private func commands() -> String {
         let latest = series.map { s in "\(s.name.isEmpty ? "" : s.name + " ")\(Format.significant(s.points.last?.y ?? 0, 3))" }
         var lines = [
-            "set title \(GnuplotText.quoted("\(title) — live: \(latest.joined(separator: ", "))")) noenhanced",
+            // Text plots show no y label: the title names what is drawn.
+            "set title \(GnuplotText.quoted("\(title) — \(yLabel), now \(latest.joined(separator: ", "))")) noenhanced",
             "set xlabel \(GnuplotText.quoted(xLabel)) noenhanced",
             "set ylabel \(GnuplotText.quoted(yLabel)) noenhanced",
             "set xrange [0:\(xMax)]",

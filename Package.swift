@@ -22,6 +22,9 @@ let package = Package(
     ] + lessons.map { Product.executable(name: $0, targets: [$0]) },
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // `swift package generate-documentation --target NOLAKit`: the DocC catalogs in
+        // Sources/NOLAKit/NOLAKit.docc and Sources/LessonKit/LessonKit.docc (README, "Documentation").
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
     targets: [
         // OpenBLAS: CBLAS plus the few LAPACK routines we call. Found by pkg-config; SwiftPM prints

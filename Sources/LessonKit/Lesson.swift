@@ -191,6 +191,7 @@ public final class Lesson {
             }
         }
         let elapsed = ContinuousClock.now - started
+        if let drawing = terminalDrawing ?? nil { drawing.1.close() }  // --live/--show's gnuplot exits
         do {
             let page = try writePage()
             print()

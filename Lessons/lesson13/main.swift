@@ -143,6 +143,7 @@ for (index, entry) in storageMethods.enumerated() {
                 for: llama, method: entry.method, sites: .all, precision: precision(bits), seed: lesson.seed,
                 in: storageFolder, file: "adapter-\(index)-\(bits).safetensors"))
         } catch {
+            try? FileManager.default.removeItem(at: storageFolder)  // Lesson.fail exits: `defer` would not run
             Lesson.fail("could not write and read back an adapter file in '\(storageFolder.path)': \(error); set TMPDIR to a folder with room.")
         }
     }
@@ -534,12 +535,13 @@ switchTable.row(["NOLA: regenerate the basis from the seed", Format.seconds(seed
 switchTable.row(["NOLA: factors from a 64-adapter cache (hit)", Format.seconds(cachedSwitch), Format.bytes(perAdapterNOLA),
                  Format.bytes(64 * perAdapterFactorsNOLA) + " (cache)"])
 switchTable.row(["merge into W (W + ΔW, for merged serving)", Format.seconds(mergeSwitch), "—", "—"])
-switchTable.row(["load a full fine-tuned copy of the block", Format.seconds(copySeconds), Format.bytes(copyBytes), "—"])
+let copyTime = copySeconds.isFinite ? Format.seconds(copySeconds) : "not measured (see the warning)"
+switchTable.row(["load a full fine-tuned copy of the block", copyTime, Format.bytes(copyBytes), "—"])
 lesson.show(switchTable)
 lesson.say("""
     For all 36 blocks of GPT-2 L multiply by 36: a NOLA switch from the seed is about \
     \(Format.seconds(36 * seedSwitch)), from a held basis \(Format.seconds(36 * heldSwitch)); a full copy \
-    is \(Format.bytes(36 * copyBytes)) to read, \(Format.seconds(36 * copySeconds)) from the page cache.
+    is \(Format.bytes(36 * copyBytes)) to read\(copySeconds.isFinite ? ", \(Format.seconds(36 * copySeconds)) from the page cache" : "").
     """)
 
 // (b) A batch where every sequence has its own adapter, against one merged adapter.

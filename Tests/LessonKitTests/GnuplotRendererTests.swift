@@ -40,10 +40,18 @@ struct GnuplotRendererTests {
 
     @Test("a child that outlives a finished gnuplot does not hold the renderer")
     func lingeringChild() throws {
-        let gnuplot = try fakeGnuplot("sleep 3 &\nexit 0")
+        let script = try scriptInFolder()
+        let gnuplot = try fakeGnuplot(writesImages(for: script) + "\nsleep 3 &\nexit 0")
         let start = ContinuousClock.now
         #expect(GnuplotRenderer(executable: gnuplot, timeLimit: 10).render(script: script) == .rendered)
         #expect((ContinuousClock.now - start).seconds < 5)
+    }
+
+    /// Shell lines that write the smallest whole PNG (signature, IEND) and SVG for `script`.
+    func writesImages(for script: URL) -> String {
+        let stem = script.deletingPathExtension().path
+        return "printf '\\211PNG\\r\\n\\032\\n\\000\\000\\000\\000IEND\\256B`\\202' > \(stem).png\n"
+            + "printf '<svg>\\n</svg>\\n' > \(stem).svg"
     }
 
     @Test("a failing gnuplot is reported with its last lines; a missing one as missing")

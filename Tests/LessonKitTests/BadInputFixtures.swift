@@ -333,3 +333,49 @@ extension BadInputFixtures {
     }()
     static let validDeltaBytes: [UInt8] = AdapterFile.deltaWeights(of: adaptedModel().0).encoded()
 }
+
+extension BadInputFixtures {
+    /// Another run's doing, deterministically: `lesson04 --quick` starts on a damaged 100 MB cache
+    /// file, and while it is reading it (its descriptor shows in /proc/<pid>/fd) the file is moved
+    /// aside, as a second run that found it damaged first would. The lesson's one warning is
+    /// returned. (Issue 27: the slower of two runs said the file "could not be moved aside …
+    /// delete that file", about a path that by then held the other run's good cache.)
+    static let anotherRunMovesTheDamagedCache: @Sendable (URL) throws -> String? = { folder in
+        let cache = folder.appendingPathComponent(cacheName)
+        try FileManager.default.createDirectory(at: cache.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try Data(count: 100_000_000).write(to: cache)
+        let logs = folder.appendingPathComponent("logs")
+        try FileManager.default.createDirectory(at: logs, withIntermediateDirectories: true)
+        let err = logs.appendingPathComponent("stderr")
+        _ = FileManager.default.createFile(atPath: err.path, contents: nil)
+        let process = Process()
+        process.executableURL = ProgramRun.buildFolder.appendingPathComponent("lesson04")
+        process.arguments = ["--quick"]
+        process.currentDirectoryURL = folder
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = try FileHandle(forWritingTo: err)
+        try process.run()
+        // Wait until the lesson has the cache open, then move it away under its feet.
+        let fds = "/proc/\(process.processIdentifier)/fd"
+        var moved = false
+        let deadline = Date(timeIntervalSinceNow: 60)
+        while !moved && process.isRunning && Date() < deadline {
+            for fd in (try? FileManager.default.contentsOfDirectory(atPath: fds)) ?? [] {
+                if (try? FileManager.default.destinationOfSymbolicLink(atPath: fds + "/" + fd)) == cache.path {
+                    try FileManager.default.moveItem(at: cache, to: folder.appendingPathComponent("moved-by-another-run"))
+                    moved = true
+                    break
+                }
+            }
+            if !moved { usleep(200) }
+        }
+        process.waitUntilExit()
+        let stderr = String(decoding: (try? Data(contentsOf: err)) ?? Data(), as: UTF8.self)
+        guard moved else { throw FixtureFailure("the lesson was not seen reading its cache (stderr: \(stderr))") }
+        guard process.terminationStatus == 0 else { throw FixtureFailure("lesson04 exited \(process.terminationStatus): \(stderr)") }
+        let lines = stderr.split(whereSeparator: \.isNewline)
+        guard lines.count == 1, lines[0].hasPrefix("warning: ") else { throw FixtureFailure("not one warning: \(stderr)") }
+        return String(lines[0].dropFirst("warning: ".count))
+    }
+}

@@ -81,6 +81,7 @@ print("METEOR: \(E2EScores.meteorNote)")
 print("ROUGE_L: \(format(scores.rougeL.score))")
 print("CIDEr: \(format(scores.cider.score))")
 Lesson.checkStandardOutput("the scores")  // scores lost to a full disk: one line, exit 1
+func counted(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }
 StandardStreams.writeError(
-    "Scored \(scores.instances) outputs against \(scores.referenceCount) references "
+    "Scored \(counted(scores.instances, "output")) against \(counted(scores.referenceCount, "reference")) "
         + "(paired \(input.pairedByMR ? "by MR" : "by position")).\n")

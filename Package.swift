@@ -87,7 +87,7 @@ let package = Package(
         .executableTarget(
             name: "E2EScore",
             dependencies: [
-                "NOLAKit",
+                "NOLAKit", "LessonKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

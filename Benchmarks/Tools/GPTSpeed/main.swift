@@ -56,6 +56,16 @@ struct GPTSpeed: ParsableCommand {
         }
     }
 
+    /// Parses as the lessons parse (a bad argument: one line, exit 64); a failure is one line, exit 1.
+    static func main() {
+        let command = parseLessonOptions()
+        do {
+            try command.run()
+        } catch {
+            Lesson.fail("\(error)")
+        }
+    }
+
     func run() throws {
         if let child { return try runChild(child) }
         let list = settings.split(separator: ",").map(String.init)
@@ -114,6 +124,7 @@ struct GPTSpeed: ParsableCommand {
                 + Format.fixed(full["generate_tokens_per_s"]!, 0) + " tokens/s; beam search of width 10, "
                 + Format.fixed(full["beam_tokens_per_s"]!, 0) + " output tokens/s")
         }
+        Lesson.checkStandardOutput("the tables")  // tables lost to a full disk are one line and exit 1
     }
 
     // MARK: Children
@@ -144,6 +155,7 @@ struct GPTSpeed: ParsableCommand {
         ]
         let data = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])
         print(String(decoding: data, as: UTF8.self))
+        Lesson.checkStandardOutput("the timing")
     }
 
     func runSelf(_ setting: String) throws -> [String: Double] {

@@ -63,7 +63,7 @@ public final class Progress {
     public func finish() {
         live?.finish()
         guard enabled else { return }
-        FileHandle.standardError.write(Data("\r\u{1B}[2K".utf8))
+        StandardStreams.writeError("\r\u{1B}[2K")
     }
 
     private func draw() {
@@ -74,6 +74,6 @@ public final class Progress {
         let elapsed = (ContinuousClock.now - start).seconds
         var line = "\r\u{1B}[2K  \(label) [\(bar)] \(Int(fraction * 100))%  \(Format.seconds(elapsed))"
         if !note.isEmpty { line += "  " + note }
-        FileHandle.standardError.write(Data(line.utf8))
+        StandardStreams.writeError(line)
     }
 }

@@ -92,4 +92,61 @@ struct TextInstructionTests {
             #expect(third.weights.tensors == first.weights.tensors)
         }
     }
+
+    @Test("instruction tuning: a few LoRA steps on a packed base lower the loss and leave the base untouched; the quiz scores letters")
+    func tuning() throws {
+        let examples = RestaurantInstructions.make(from: data.train.prefix(4), seed: 1)
+        let tokenizer = try BPETokenizer.train(on: examples.map(\.text), vocabularySize: 300)
+        let configuration = LlamaConfiguration(layers: 2, hidden: 16, intermediate: 24, heads: 2, keyValueHeads: 1,
+                                               vocabulary: tokenizer.vocabularySize, context: 1024)
+        let model = LlamaModel(configuration, seed: 3)
+        model.packBase(.nf4)
+        let before = model.effectiveBaseWeights().map(\.value)
+        model.attach(.lora(rank: 1, c: 16), seed: 4, sites: model.allSites)
+        let corpus = InstructionTuning.Corpus(examples, tokenizer: tokenizer, context: 1024)
+        #expect(corpus.count == examples.count && corpus.dropped == 0)
+        let batches = corpus.batches(size: 8)
+        let start = InstructionTuning.loss(model, on: batches)
+        var recipe = InstructionTuning.Recipe(steps: 20, batchSize: 8, learningRate: 1e-2, warmup: 2)
+        recipe.evaluations = 4
+        let run = try InstructionTuning.train(model, on: corpus, recipe: recipe, seed: 5, probe: batches)
+        #expect(run.curve.map(\.step) == [0, 5, 10, 15, 20] && run.stepSeconds.count == 20 && run.losses.count == 20)
+        #expect(run.curve.last!.loss < start - 0.02)
+        #expect(abs(run.curve[0].loss - start) < 1e-9)
+        #expect(model.effectiveBaseWeights().map(\.value) == before)
+        // 5-shot quiz: prompts start with [begin], choices are the tokens of " A" … " D".
+        let values = RestaurantQuiz.values(in: [data.train, data.test])
+        let questions = RestaurantQuiz.questions(from: data.test.prefix(2), values: values, seed: 1)
+        let quiz = FewShotQuiz(shots: Array(questions.prefix(1)), questions: questions, tokenizer: tokenizer)
+        #expect(quiz.prompts.allSatisfy { $0.first == BPETokenizer.begin } && quiz.choices == ["A", "B", "C", "D"].map { tokenizer.encode(" " + $0) })
+        let (accuracy, chosen) = quiz.evaluate(model, batchSize: 3)
+        #expect(chosen.count == questions.count && chosen.allSatisfy { (0..<4).contains($0) })
+        #expect(accuracy == Double(zip(chosen, questions).filter { $0 == $1.answer }.count) / Double(questions.count))
+    }
+
+    @Test("E2E's published splits: a missing trainset.csv is one line naming it and the way out")
+    func trainingSplitMissing() throws {
+        try withTemporaryDirectory { folder in
+            try TextTestSupport.write("mr,ref\n\"name[A]\",A.\n", "devset.csv", in: folder.path)
+            try TextTestSupport.write("mr,ref\n\"name[B]\",B.\n", "testset_w_refs.csv", in: folder.path)
+            do {
+                _ = try E2EData.loadWithTrainingSplit(folder: folder.path)
+                Issue.record("loaded without trainset.csv")
+            } catch let error as DataFileError {
+                #expect("\(error)".contains("trainset.csv") && "\(error)".contains("--data synthetic"))
+            }
+            try TextTestSupport.write("mr,ref\n\"name[C], area[riverside]\",C is by the river.\n", "trainset.csv", in: folder.path)
+            let loaded = try E2EData.loadWithTrainingSplit(folder: folder.path)
+            #expect(loaded.train.count == 1 && loaded.validation.count == 1 && loaded.test.count == 1)
+        }
+    }
+
+    @Test("E2E's published splits on the real files: 42,061 training rows of 4,862 MRs",
+          .enabled(if: ["/work/shared/data/e2e", TextTestSupport.e2eFolder ?? ""].contains { FileManager.default.fileExists(atPath: $0 + "/trainset.csv") }))
+    func trainingSplitReal() throws {
+        let folder = ["/work/shared/data/e2e", TextTestSupport.e2eFolder ?? ""].first { FileManager.default.fileExists(atPath: $0 + "/trainset.csv") }!
+        let real = try E2EData.loadWithTrainingSplit(folder: folder)
+        #expect(real.train.rowCount == 42_061 && real.train.count == 4_862)
+        #expect(real.validation.count == 547 && real.test.count == 630)
+    }
 }

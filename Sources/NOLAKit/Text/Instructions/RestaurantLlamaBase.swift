@@ -7,8 +7,8 @@ import Foundation
 /// Its pretraining text, shuffled by seed and packed into sequences of `context` tokens:
 /// - reference documents: each training MR's reference sentences side by side, never the MR
 ///   (`E2EBaseModel.documents`, as lesson 12's GPT reads);
-/// - quiz pages: the training MRs' multiple-choice questions with their answers, five to a page
-///   (`RestaurantQuiz.documents`), as web text holds quizzes: the base learns MMLU's format in
+/// - quiz pages: two multiple-choice questions about each training MR, with their answers, five
+///   to a page (`RestaurantQuiz.documents`), as web text holds quizzes: the base learns MMLU's format in
 ///   pretraining, as LLaMA did, so it can be scored 5-shot before any fine-tuning.
 /// It never sees an instruction: following Alpaca-style instructions is what adaptation teaches.
 ///
@@ -27,19 +27,20 @@ public final class RestaurantLlamaBase {
         /// BPE tokens asked for.
         public var vocabulary = 768
         /// Passes over the packed pretraining text.
-        public var epochs = 8
+        public var epochs = 4
         /// Sequences of `context` tokens per step.
         public var batchSize = 8
         /// AdamW's peak rate, warm-up, weight decay; clipping at norm 1.
         public var learningRate: Float = 3e-3
         public var warmup = 30
         public var weightDecay: Float = 0.01
-        /// Answered questions per quiz page.
+        /// Answered questions per quiz page, and at most per training MR.
         public var quizPerPage = 5
+        public var quizPerMR = 2
 
         public init() {}
 
-        /// A tiny model for smoke runs: 2 blocks of width 32, one pass.
+        /// A tiny model for smoke runs: 2 blocks of width 32, one pass, a context of 768.
         public static var tiny: Pretraining {
             var p = Pretraining()
             p.layers = 2
@@ -50,6 +51,7 @@ public final class RestaurantLlamaBase {
             p.vocabulary = 512
             p.epochs = 1
             p.warmup = 5
+            p.context = 768  // fewer merges: a 5-shot prompt takes more tokens
             return p
         }
 
@@ -62,7 +64,7 @@ public final class RestaurantLlamaBase {
         /// The cache key: every number above.
         public var key: String {
             "llama_l\(layers)_d\(hidden)_i\(intermediate)_h\(heads)_g\(keyValueHeads)_ctx\(context)_v\(vocabulary)_e\(epochs)"
-                + "_b\(batchSize)_lr\(learningRate)_w\(warmup)_wd\(weightDecay)_q\(quizPerPage)"
+                + "_b\(batchSize)_lr\(learningRate)_w\(warmup)_wd\(weightDecay)_q\(quizPerPage)x\(quizPerMR)"
         }
     }
 
@@ -91,8 +93,8 @@ public final class RestaurantLlamaBase {
                 cacheFolder: URL? = URL(fileURLWithPath: "data/cache"), progress: (Int, Int) -> Void = { _, _ in }) throws {
         self.pretraining = pretraining
         let values = RestaurantQuiz.values(in: [data.train, data.validation, data.test])
-        let trainQuiz = RestaurantQuiz.documents(RestaurantQuiz.questions(from: data.train, values: values, seed: seed), perDocument: pretraining.quizPerPage)
-        let validationQuiz = RestaurantQuiz.documents(RestaurantQuiz.questions(from: data.validation, values: values, seed: seed), perDocument: pretraining.quizPerPage)
+        let trainQuiz = RestaurantQuiz.documents(RestaurantQuiz.questions(from: data.train, values: values, seed: seed, perMR: pretraining.quizPerMR), perDocument: pretraining.quizPerPage)
+        let validationQuiz = RestaurantQuiz.documents(RestaurantQuiz.questions(from: data.validation, values: values, seed: seed, perMR: pretraining.quizPerMR), perDocument: pretraining.quizPerPage)
         let instructions = RestaurantInstructions.make(from: data.train, seed: seed).map(\.text)
         let tokenizer = try BPETokenizer.train(on: data.tokenizerCorpus + trainQuiz + instructions, vocabularySize: pretraining.vocabulary)
         self.tokenizer = tokenizer

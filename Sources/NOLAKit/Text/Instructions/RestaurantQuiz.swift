@@ -69,12 +69,14 @@ public enum RestaurantQuiz {
     }
 
     /// The questions about every MR of `dataset`, MR after MR (an attribute with fewer than four
-    /// known values, or no reference saying it, is skipped).
-    public static func questions(from dataset: E2EDataset, values: [E2EAttribute: [String]], seed: UInt64) -> [MultipleChoiceQuestion] {
+    /// known values, or no reference saying it, is skipped); with `perMR`, at most that many of
+    /// each MR's, drawn uniformly (in order) after the others are made.
+    public static func questions(from dataset: E2EDataset, values: [E2EAttribute: [String]], seed: UInt64, perMR: Int? = nil) -> [MultipleChoiceQuestion] {
         var questions: [MultipleChoiceQuestion] = []
         for (i, example) in dataset.examples.enumerated() {
             var cursor = StreamCursor(seed: seed, stream: stream(i))
             guard let name = example.mr[.name] else { continue }
+            var mine: [MultipleChoiceQuestion] = []
             for attribute in attributes {
                 guard let value = example.mr[attribute], let all = values[attribute], all.count >= 4, all.contains(value),
                       let context = RestaurantInstructions.sentence(of: example, saying: [attribute], &cursor)
@@ -84,10 +86,14 @@ public enum RestaurantQuiz {
                 for _ in 0..<3 { options.append(wrong.remove(at: cursor.nextInt(below: wrong.count))) }
                 let answer = cursor.nextInt(below: 4)
                 options.insert(value, at: answer)
-                questions.append(MultipleChoiceQuestion(
+                mine.append(MultipleChoiceQuestion(
                     context: context, question: AttributeQuestions.question(attribute, name: name), options: options,
                     answer: answer, attribute: attribute))
             }
+            if let perMR, mine.count > perMR {
+                mine = cursor.permutation(mine.count).prefix(perMR).sorted().map { mine[$0] }
+            }
+            questions += mine
         }
         return questions
     }

@@ -340,8 +340,13 @@ for format in formats {
                                       color: color, dashed: styles[format]!.0))
     }
 }
-accuracyFigure.annotate(.horizontalLine(y: 25, label: "chance, 25 %", color: .base))
-if let w = withoutTuning[.int8] ?? withoutTuning.values.first { accuracyFigure.annotate(.horizontalLine(y: 100 * w.accuracy, label: "without fine-tuning", color: .black)) }
+let untuned = (withoutTuning[.int8] ?? withoutTuning.values.first).map { 100 * $0.accuracy }
+if let untuned, abs(untuned - 25) >= 4 {
+    accuracyFigure.annotate(.horizontalLine(y: 25, label: "chance, 25 %", color: .base))
+    accuracyFigure.annotate(.horizontalLine(y: untuned, label: "without fine-tuning (8-bit base), \(Format.fixed(untuned, 1)) %", color: .black))
+} else {
+    accuracyFigure.annotate(.horizontalLine(y: 25, label: "chance, 25 %" + (untuned.map { " (without fine-tuning: \(Format.fixed($0, 1)) %)" } ?? ""), color: .base))
+}
 accuracyFigure.yRange = 0...100
 accuracyFigure.legend = .bottomRight
 lesson.save(accuracyFigure)

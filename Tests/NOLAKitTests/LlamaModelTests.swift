@@ -106,4 +106,30 @@ struct LlamaModelTests {
         let probabilities = model.scoreLastPosition([[1, 2, 3]], batchSize: 1)[0].map(exp)
         #expect(abs(probabilities.reduce(0, +) - 1) < 1e-6)
     }
+
+    @Test("a shared prefix computed once: the rest of each sequence gives the full forward's rows, packed or not")
+    func prefixCache() {
+        for format in [nil, PackedWeight.Format.nf4] {
+            let model = randomLlama(LlamaConfiguration(layers: 2, hidden: 8, intermediate: 12, heads: 4, keyValueHeads: 2, vocabulary: 11, context: 24))
+            if let format { model.packBase(format) }
+            let prefix = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]
+            let suffixes = [[3, 1, 4], [1, 5], [9, 2, 6, 5]]
+            let cache = model.prefixCache(prefix)
+            let mask = AttentionMask(sequences: 3, length: 4, lengths: [3, 2, 4], causal: true)
+            var tokens = [Int](repeating: 0, count: 12)
+            for (b, s) in suffixes.enumerated() { for (j, id) in s.enumerated() { tokens[b * 4 + j] = id } }
+            let h = model.hidden(suffixes: tokens, mask: mask, after: cache)
+            for (b, s) in suffixes.enumerated() {
+                let full = model.hidden(tokens: prefix + s, mask: AttentionMask(sequences: 1, length: prefix.count + s.count, causal: true))
+                for j in 0..<s.count { for c in 0..<8 { #expect(abs(h[b * 4 + j, c] - full[prefix.count + j, c]) < 1e-5) } }
+            }
+            // Scoring uses the cache when prompts share 8 tokens or more: the same log-probabilities.
+            let prompts = suffixes.map { prefix + $0 }
+            let cached = model.scoreLastPosition(prompts, batchSize: 2)
+            for (p, prompt) in prompts.enumerated() {
+                let alone = model.scoreAllPositions(prompt)[prompt.count - 1]
+                for v in 0..<11 { #expect(abs(cached[p][v] - alone[v]) < 1e-4) }
+            }
+        }
+    }
 }

@@ -40,8 +40,8 @@ public final class GroupedQueryAttention {
     /// The rotated q and k and the v of the last forward, and its probabilities (pair (b, h) at
     /// `(b·H + h)·T·T`).
     private var q = Matrix(rows: 0, cols: 0)
-    private var k = Matrix(rows: 0, cols: 0)
-    private var v = Matrix(rows: 0, cols: 0)
+    private(set) var k = Matrix(rows: 0, cols: 0)
+    private(set) var v = Matrix(rows: 0, cols: 0)
     private var weights: [Float] = []
     private(set) var mask = AttentionMask(sequences: 0, length: 1, causal: true)
     private var attended = Matrix(rows: 0, cols: 0)

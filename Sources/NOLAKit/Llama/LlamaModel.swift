@@ -113,35 +113,26 @@ public final class LlamaModel: AdaptableModel {
         lmHead.forward(hidden(tokens: tokens, mask: mask))
     }
 
-    /// Logits `(rows.count, V)` at the given rows only (the positions a multiple-choice question
-    /// scores), forward only.
-    public func logits(tokens: [Int], mask: AttentionMask, rows: [Int]) -> Matrix {
-        let h = hidden(tokens: tokens, mask: mask)
-        var picked = Matrix(rows: rows.count, cols: h.cols)
-        for (k, r) in rows.enumerated() {
-            checkPrecondition(r >= 0 && r < h.rows, "LlamaModel.logits: row \(r) outside 0..<\(h.rows)")
-            for j in 0..<h.cols { picked[k, j] = h[r, j] }
-        }
-        return lmHead.forward(picked)
-    }
-
     /// `norm(x_L): (N, d)`, the head's input.
     func hidden(tokens: [Int], mask: AttentionMask) -> Matrix {
         checkPrecondition(mask.causal && tokens.count == mask.rows && mask.length <= configuration.context,
                           "LlamaModel: \(tokens.count) tokens for \(mask.sequences) sequences of length \(mask.length) "
                             + "(the context is \(configuration.context))")
-        if let packedEmbedding {
-            for t in tokens { checkPrecondition(t >= 0 && t < configuration.vocabulary, "LlamaModel: token \(t) outside 0..<\(configuration.vocabulary)") }
-            embedded.prepare(rows: tokens.count, cols: configuration.hidden)
-            embedded.data.withUnsafeMutableBufferPointer { p in
-                for (i, t) in tokens.enumerated() { packedEmbedding.dequantizeRows(t..<(t + 1), into: p.baseAddress! + i * configuration.hidden) }
-            }
-        } else {
-            embedded = embedTokens.forward(tokens)
-        }
+        embedded = embed(tokens)
         var h = embedded
         for block in blocks { h = block.forward(h, mask: mask) }
         return norm.forward(h)
+    }
+
+    /// `embed_tokens[tokens]: (N, d)`, from the 16-bit table once the base is packed.
+    func embed(_ tokens: [Int]) -> Matrix {
+        guard let packedEmbedding else { return embedTokens.forward(tokens) }
+        for t in tokens { checkPrecondition(t >= 0 && t < configuration.vocabulary, "LlamaModel: token \(t) outside 0..<\(configuration.vocabulary)") }
+        var x = Matrix(rows: tokens.count, cols: configuration.hidden)
+        x.data.withUnsafeMutableBufferPointer { p in
+            for (i, t) in tokens.enumerated() { packedEmbedding.dequantizeRows(t..<(t + 1), into: p.baseAddress! + i * configuration.hidden) }
+        }
+        return x
     }
 
     /// Back from `dz: (N, V)` of the last forward, accumulating every trainable tensor's gradient.

@@ -31,18 +31,29 @@ extension LlamaModel {
         }
     }
 
-    /// `log softmax(z)` at the last real position of each sequence: `[sequence][token]`.
+    /// `log softmax(z)` at the last real position of each sequence: `[sequence][token]`. When the
+    /// sequences share a prefix of 8 tokens or more (a k-shot prompt's shots), it is computed
+    /// once (`PrefixCache`) and only the rest of each sequence runs, batched.
     func scoreLastPosition(_ sequences: [[Int]], batchSize: Int) -> [[Double]] {
+        checkPrecondition(sequences.allSatisfy { !$0.isEmpty }, "multipleChoiceLogProbabilities: an empty prompt")
+        var shared = 0
+        let shortest = sequences.map(\.count).min() ?? 0
+        while shared < shortest - 1 && sequences.allSatisfy({ $0[shared] == sequences[0][shared] }) { shared += 1 }
+        let cache = shared >= 8 ? prefixCache(Array(sequences[0].prefix(shared))) : nil
+        let start = cache?.length ?? 0
         var out: [[Double]] = []
-        for start in stride(from: 0, to: sequences.count, by: max(1, batchSize)) {
-            let batch = Array(sequences[start..<min(start + max(1, batchSize), sequences.count)])
+        for first in stride(from: 0, to: sequences.count, by: max(1, batchSize)) {
+            let batch = sequences[first..<min(first + max(1, batchSize), sequences.count)].map { Array($0[start...]) }
             let t = batch.map(\.count).max() ?? 1
-            checkPrecondition(t <= configuration.context && batch.allSatisfy { !$0.isEmpty },
-                              "multipleChoiceLogProbabilities: a prompt of \(t) tokens exceeds the context \(configuration.context)")
+            checkPrecondition(start + t <= configuration.context,
+                              "multipleChoiceLogProbabilities: a prompt of \(start + t) tokens exceeds the context \(configuration.context)")
             var tokens = [Int](repeating: BPETokenizer.padding % configuration.vocabulary, count: batch.count * t)
             for (b, s) in batch.enumerated() { for (j, id) in s.enumerated() { tokens[b * t + j] = id } }
             let mask = AttentionMask(sequences: batch.count, length: t, lengths: batch.map(\.count), causal: true)
-            let z = logits(tokens: tokens, mask: mask, rows: batch.enumerated().map { $0 * t + $1.count - 1 })
+            let h = cache.map { hidden(suffixes: tokens, mask: mask, after: $0) } ?? hidden(tokens: tokens, mask: mask)
+            var last = Matrix(rows: batch.count, cols: h.cols)
+            for (b, s) in batch.enumerated() { for j in 0..<h.cols { last[b, j] = h[b * t + s.count - 1, j] } }
+            let z = lmHead.forward(last)
             out += (0..<batch.count).map { Self.logSoftmax(z, row: $0) }
         }
         return out

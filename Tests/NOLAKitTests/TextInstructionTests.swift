@@ -27,10 +27,20 @@ struct TextInstructionTests {
 
     @Test("instructions: deterministic by seed, four kinds, answers and contexts true to the MR, both prompt forms")
     func instructions() {
-        let a = RestaurantInstructions.make(from: data.train, seed: 3)
-        #expect(a == RestaurantInstructions.make(from: data.train, seed: 3))
-        #expect(a != RestaurantInstructions.make(from: data.train, seed: 4))
+        let values = RestaurantQuiz.values(in: [data.train])
+        let a = RestaurantInstructions.make(from: data.train, seed: 3, quizValues: values)
+        #expect(a == RestaurantInstructions.make(from: data.train, seed: 3, quizValues: values))
+        #expect(a != RestaurantInstructions.make(from: data.train, seed: 4, quizValues: values))
         #expect(Set(a.map(\.kind)) == Set(InstructionExample.Kind.allCases))
+        #expect(!RestaurantInstructions.make(from: data.train, seed: 3).contains { $0.kind == .multipleChoice })
+        for task in a where task.kind == .multipleChoice {
+            let lines = task.input!.split(separator: "\n").map(String.init)
+            #expect(lines.count == 6 && task.response.hasPrefix("Answer: "))
+            let letter = String(task.response.dropFirst("Answer: ".count))
+            let chosen = lines.first { $0.hasPrefix(letter + ". ") }!.dropFirst(3)
+            let example = data.train.examples.first { $0.references.contains(lines[0]) }!
+            #expect(example.mr.pairs.contains { $0.value == chosen })
+        }
         #expect(a.count >= 2 * data.train.count && a.count <= 3 * data.train.count)
         #expect(a.contains { $0.input == nil } && a.contains { $0.input != nil && $0.kind != .describe })
         let byText = Dictionary(data.train.examples.map { ($0.mr.description, $0) }, uniquingKeysWith: { x, _ in x })
@@ -47,7 +57,7 @@ struct TextInstructionTests {
         }
         // Split by MR: no validation MR is described in the training instructions.
         let trainMRs = Set(a.filter { $0.kind == .describe }.compactMap(\.input))
-        let validation = RestaurantInstructions.make(from: data.validation, seed: 3)
+        let validation = RestaurantInstructions.make(from: data.validation, seed: 3, quizValues: values)
         #expect(validation.filter { $0.kind == .describe }.allSatisfy { !trainMRs.contains($0.input!) })
     }
 

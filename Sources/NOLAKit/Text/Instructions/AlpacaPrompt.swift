@@ -23,6 +23,7 @@ public struct InstructionExample: Sendable, Equatable {
         case question = "answer a question about one attribute"
         case familyFriendly = "say whether it is family-friendly"
         case list = "list its facts"
+        case multipleChoice = "pick the right option of four"
     }
 
     public let kind: Kind

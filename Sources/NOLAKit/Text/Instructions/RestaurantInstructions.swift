@@ -4,10 +4,12 @@
 /// - one `describe` task: "Describe this restaurant in one sentence.", the MR's text as input,
 ///   one of its reference sentences as the response;
 /// - `perMR − 1` more tasks drawn among those the MR allows: a question about one attribute
-///   (`question`), whether it is family-friendly (`familyFriendly`, when the MR says), or the
-///   list of its facts (`list`). Each is asked about a reference sentence that says what is asked
-///   (`SlotCheck`), put in the input, or — half the time — into the instruction itself with no
-///   input, so both of Alpaca's forms occur.
+///   (`question`), whether it is family-friendly (`familyFriendly`, when the MR says), the list
+///   of its facts (`list`), and, when `quizValues` are given, a multiple-choice question about one
+///   attribute (`multipleChoice`: the quiz's question as input, "Answer: B" as the response, as
+///   Alpaca holds multiple-choice tasks too). Each is asked about a reference sentence that says
+///   what is asked (`SlotCheck`), put in the input, or — half the time, for the open questions —
+///   into the instruction itself with no input, so both of Alpaca's forms occur.
 ///
 /// Answers are written from the MR, so they are right by construction. The set is deterministic
 /// by seed, and it is made per part of an `E2EData` split by MR: no restaurant of the validation
@@ -23,13 +25,14 @@ public enum RestaurantInstructions {
     public static func stream(_ i: Int) -> UInt64 { (0x494E_5354 << 32) | UInt64(UInt32(truncatingIfNeeded: i)) }
 
     /// The instructions for every MR of `dataset`, MR after MR.
-    public static func make(from dataset: E2EDataset, seed: UInt64, perMR: Int = defaultPerMR) -> [InstructionExample] {
+    public static func make(from dataset: E2EDataset, seed: UInt64, perMR: Int = defaultPerMR,
+                            quizValues: [E2EAttribute: [String]]? = nil) -> [InstructionExample] {
         checkPrecondition(perMR >= 1, "RestaurantInstructions: at least one task per MR, got \(perMR)")
         var examples: [InstructionExample] = []
         for (i, example) in dataset.examples.enumerated() {
             var cursor = StreamCursor(seed: seed, stream: stream(i))
             examples.append(describe(example, &cursor))
-            var options = askable(example)
+            var options = askable(example) + (quizValues.map { multipleChoice(example, values: $0) } ?? [])
             for _ in 1..<perMR where !options.isEmpty {
                 let pick = options.remove(at: cursor.nextInt(below: options.count))
                 if let task = pick(&cursor) { examples.append(task) }
@@ -72,6 +75,20 @@ public enum RestaurantInstructions {
             }
         }
         return tasks
+    }
+
+    /// Multiple-choice tasks about `example`, one per quiz attribute it has.
+    static func multipleChoice(_ example: E2EExample, values: [E2EAttribute: [String]]) -> [(inout StreamCursor) -> InstructionExample?] {
+        guard let name = example.mr[.name] else { return [] }
+        return RestaurantQuiz.attributes.filter { example.mr[$0] != nil }.map { attribute in
+            { cursor in
+                guard let q = RestaurantQuiz.question(about: attribute, of: example, name: name, values: values, &cursor) else { return nil }
+                let text = q.text(answered: false)
+                return InstructionExample(kind: .multipleChoice, instruction: "Choose the right option.",
+                                          input: String(text.dropLast("Answer:".count).dropLast()),
+                                          response: "Answer: \(MultipleChoiceQuestion.letters[q.answer])")
+            }
+        }
     }
 
     /// The question about `context`, the context in the input or (half the time) in the instruction.

@@ -78,17 +78,7 @@ public enum RestaurantQuiz {
             guard let name = example.mr[.name] else { continue }
             var mine: [MultipleChoiceQuestion] = []
             for attribute in attributes {
-                guard let value = example.mr[attribute], let all = values[attribute], all.count >= 4, all.contains(value),
-                      let context = RestaurantInstructions.sentence(of: example, saying: [attribute], &cursor)
-                else { continue }
-                var wrong = all.filter { $0 != value }
-                var options: [String] = []
-                for _ in 0..<3 { options.append(wrong.remove(at: cursor.nextInt(below: wrong.count))) }
-                let answer = cursor.nextInt(below: 4)
-                options.insert(value, at: answer)
-                mine.append(MultipleChoiceQuestion(
-                    context: context, question: AttributeQuestions.question(attribute, name: name), options: options,
-                    answer: answer, attribute: attribute))
+                if let q = question(about: attribute, of: example, name: name, values: values, &cursor) { mine.append(q) }
             }
             if let perMR, mine.count > perMR {
                 mine = cursor.permutation(mine.count).prefix(perMR).sorted().map { mine[$0] }
@@ -96,6 +86,24 @@ public enum RestaurantQuiz {
             questions += mine
         }
         return questions
+    }
+
+    /// One question about `attribute` of `example` (named `name`): the context a reference that
+    /// says the value, three wrong options drawn from the attribute's other `values`, the right one
+    /// at a drawn letter; nil when the attribute is absent, has fewer than four known values, or no
+    /// reference says it.
+    static func question(about attribute: E2EAttribute, of example: E2EExample, name: String, values: [E2EAttribute: [String]],
+                         _ cursor: inout StreamCursor) -> MultipleChoiceQuestion? {
+        guard let value = example.mr[attribute], let all = values[attribute], all.count >= 4, all.contains(value),
+              let context = RestaurantInstructions.sentence(of: example, saying: [attribute], &cursor)
+        else { return nil }
+        var wrong = all.filter { $0 != value }
+        var options: [String] = []
+        for _ in 0..<3 { options.append(wrong.remove(at: cursor.nextInt(below: wrong.count))) }
+        let answer = cursor.nextInt(below: 4)
+        options.insert(value, at: answer)
+        return MultipleChoiceQuestion(context: context, question: AttributeQuestions.question(attribute, name: name), options: options,
+                                      answer: answer, attribute: attribute)
     }
 
     /// MMLU's prompt: the header, the answered `shots`, then `question` up to "Answer:".

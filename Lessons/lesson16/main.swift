@@ -275,7 +275,8 @@ bar.finish()
 lesson.say("\(runs.count) rows × \(seeds.count) seed\(seeds.count == 1 ? "" : "s") × \(steps) steps in \(Format.seconds(tuningSeconds)) "
     + "(one epoch is \(max(1, trainCorpus.count / 16)) steps; --steps or --full for more). The machine may be shared: read the CPU times beside the wall times.")
 var lossFigure = Figure("validation_loss", title: "Instruction tuning on a quantized base: validation loss (cf. paper Table 5)",
-                        x: "optimizer step (batches of 16 instructions)", y: "validation loss (nats per response token)")
+                        x: "optimizer step (batches of 16 instructions); step 0 is the base without fine-tuning",
+                        y: "validation loss (nats per response token)")
 let styles: [PackedWeight.Format: (Bool, String)] = [.float16: (false, "16-bit"), .int8: (true, "8-bit"), .nf4: (false, "4-bit")]
 for format in formats {
     for method in methods where method.everyPrecision {
@@ -285,7 +286,6 @@ for format in formats {
                               y: r.curve.map(\.1), color: color, dashed: styles[format]!.0))
     }
 }
-if let w = withoutTuning[.int8] ?? withoutTuning.values.first { lossFigure.annotate(.horizontalLine(y: w.validation, label: "without fine-tuning", color: .base)) }
 lossFigure.legend = .topRight
 lossFigure.xRange = 0...Double(steps)
 lesson.save(lossFigure)
@@ -362,7 +362,7 @@ if let untuned, abs(untuned - 25) >= 4 {
     accuracyFigure.annotate(.horizontalLine(y: 25, label: "chance, 25 %" + (untuned.map { " (without fine-tuning: \(Format.fixed($0, 1)) %)" } ?? ""), color: .base))
 }
 accuracyFigure.yRange = 0...100
-accuracyFigure.legend = .bottomRight
+accuracyFigure.legend = .topRight
 lesson.save(accuracyFigure)
 
 // MARK: - 8. Why NOLA does not care how the base is stored

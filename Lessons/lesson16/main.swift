@@ -173,6 +173,8 @@ var withoutTuning: [PackedWeight.Format: (train: Double, validation: Double, acc
 func letterCounts(_ chosen: [Int]) -> [Int] { (0..<4).map { l in chosen.count { $0 == l } } }
 /// Whether every answer was the same letter.
 func oneLetter(_ counts: [Int]) -> Bool { counts.max() == counts.reduce(0, +) }
+/// Whether an accuracy on the quiz's questions is within two binomial standard errors of 25 %.
+func atChance(_ accuracy: Double) -> Bool { abs(accuracy - 0.25) <= 2 * (0.25 * 0.75 / Double(max(quizQuestions.count, 1))).squareRoot() }
 var baseBytes: [PackedWeight.Format: Int] = [:]
 for format in formats {
     let model = base.makeModel()
@@ -331,24 +333,26 @@ for format in formats {
     let t = margin(nolaRow.train, lora.train, floor: 0.02), v = margin(nolaRow.validation, lora.validation, floor: 0.02)
     let p = (spread(nolaRow.accuracy).mean + spread(lora.accuracy).mean) / 2
     let a = margin(nolaRow.accuracy, lora.accuracy, floor: max(0.02, (p * (1 - p) / Double(max(quizQuestions.count, 1))).squareRoot()))
-    // A row that answers one letter to every question measured a letter preference, not reading:
-    // the accuracy part is then untested.
-    let tested = !(oneLetter(lora.letters) && oneLetter(nolaRow.letters))
+    // Two rows both at chance (within two standard errors of 25 %) measured letter preferences,
+    // not reading: the accuracy part is then untested.
+    let tested = !(atChance(spread(lora.accuracy).mean) && atChance(spread(nolaRow.accuracy).mean))
     let checked = [t.1, v.1] + (tested ? [a.1] : [])
     let partly = checked.filter { $0 }.count
     let holds = partly == checked.count
     claims.append((format.rawValue, holds))
     verdicts.row([format.rawValue, Format.fixed(t.0, 3) + (t.1 ? " ✓" : " ✗"), Format.fixed(v.0, 3) + (v.1 ? " ✓" : " ✗"),
-                  tested ? Format.fixed(100 * a.0, 1) + " pts" + (a.1 ? " ✓" : " ✗") : "untested (one letter)",
+                  tested ? Format.fixed(100 * a.0, 1) + " pts" + (a.1 ? " ✓" : " ✗") : Format.fixed(100 * a.0, 1) + " pts, both at chance",
                   Format.percent(Double(nolaRow.trainable) / Double(lora.trainable), 1),
                   (holds ? "holds" : partly > 0 ? "holds on \(partly) of \(checked.count)" : "does not hold") + (tested ? "" : ", losses only")])
 }
 lesson.show(verdicts)
-let collapsed = results.values.filter { oneLetter($0.letters) }.count + withoutTuning.values.filter { oneLetter($0.letters) }.count
+let chance = results.values.filter { atChance(spread($0.accuracy).mean) }.count + withoutTuning.values.filter { atChance($0.accuracy) }.count
+let oneLetterRows = results.values.filter { oneLetter($0.letters) }.count + withoutTuning.values.filter { oneLetter($0.letters) }.count
 lesson.say("""
-    \(collapsed) of \(results.count + withoutTuning.count) rows answered one letter to every question\
-    \(collapsed > 0 ? ": at this size the 5-shot quiz measures which letter a model prefers after \"Answer:\", not whether it read the restaurant, so the accuracy column cannot separate the methods (LLaMA-2 reads; a model of \(Format.count(base.configuration.parameterCount)) parameters pretrained on \(Format.count(base.tokenCount * settings.epochs)) tokens does not)" : ""). \
-    The losses are the comparison this lesson can make.
+    \(chance) of \(results.count + withoutTuning.count) rows are at chance (within two standard errors of 25 % on \
+    \(quizQuestions.count) questions), and \(oneLetterRows) answered one letter to every question\
+    \(chance > 0 ? ": at this size the 5-shot quiz measures which letter a model prefers after \"Answer:\", not whether it read the restaurant, so where both methods are at chance the accuracy cannot separate them (LLaMA-2 reads; a model of \(Format.count(base.configuration.parameterCount)) parameters pretrained on \(Format.count(base.tokenCount * settings.epochs)) tokens does not)" : ""). \
+    The losses are the comparison this lesson can always make.
     """)
 let accuracyFloor = max(0.02, (0.25 / Double(max(quizQuestions.count, 1))).squareRoot())
 lesson.say("(✓: within the two seed spreads added, or within 0.02 nats for a loss and one standard error of an accuracy on "

@@ -165,6 +165,18 @@ extension BadInput {
         BadInput(id: "flag-python-unknown", area: .flags, input: "nola_adapter.py --frobnicate",
                  action: .python(["--frobnicate"], fixture: F.pythonAdapter(.valid)), exit: 64,
                  names: ["--frobnicate", "nola_adapter.py --help"]),
+        BadInput(id: "flag-lesson16-seeds", area: .flags, input: "lesson16 --seeds 11",
+                 action: .lesson("lesson16", ["--seeds", "11"]), exit: 64, names: ["--seeds must be from 1 to 10"]),
+        BadInput(id: "flag-lesson16-steps", area: .flags, input: "lesson16 --steps 0",
+                 action: .lesson("lesson16", ["--steps", "0"]), exit: 64, names: ["--steps must be from 1 to 100000"]),
+        BadInput(id: "flag-lesson16-questions", area: .flags, input: "lesson16 --questions -3",
+                 action: .lesson("lesson16", ["--questions=-3"]), exit: 64, names: ["--questions must be 0 (all) or a positive count"]),
+        BadInput(id: "flag-lesson16-bits", area: .flags, input: "lesson16 --bits 8,3",
+                 action: .lesson("lesson16", ["--bits", "8,3"]), exit: 64, names: ["--bits: '3' is not a base precision", "16, 8 or 4"]),
+        BadInput(id: "flag-lesson16-bits-twice", area: .flags, input: "lesson16 --bits 8,8",
+                 action: .lesson("lesson16", ["--bits", "8,8"]), exit: 64, names: ["--bits lists a precision twice"]),
+        BadInput(id: "flag-lesson16-data", area: .flags, input: "lesson16 --data alpaca",
+                 action: .lesson("lesson16", ["--data", "alpaca"]), exit: 64, names: ["--data 'alpaca'", "--data e2e"]),
     ]
 
     // MARK: Data files: MNIST's IDX (one line naming the file, exit 1)
@@ -225,6 +237,9 @@ extension BadInput {
         BadInput(id: "data-mnist-50-few-shot", area: .data, input: "50 MNIST images for lesson 14's pool, validation and test sets",
                  action: .lesson("lesson14", ["--quick", "--data", "mnist"], fixture: F.mnist(count: 50)),
                  exit: 1, names: ["data/mnist", "hold 50 digits", "at least 200 for training"]),
+        BadInput(id: "data-e2e-train-absent-lesson16", area: .data, input: "lesson16 --data e2e without data/e2e/trainset.csv",
+                 action: .lesson("lesson16", ["--quick", "--data", "e2e"]), exit: 1,
+                 names: ["data/e2e", "trainset.csv", "--data synthetic"]),
         BadInput(id: "data-mnist-50-smaller-run", area: .data, input: "50 MNIST images in lesson 03: a smaller, sound run",
                  action: .lesson("lesson03", ["--quick", "--data", "mnist"], fixture: F.mnist(count: 50)),
                  exit: 0, names: [], stdoutHas: ["training set   : 40 images", "validation set : 10 images"],
@@ -366,6 +381,13 @@ extension BadInput {
                                  "data/cache/backbone_seed1_\(VisionBackbone.Pretraining.tiny.key).safetensors", in: folder)
                  }), exit: 0,
                  names: ["the cached base network data/cache/backbone_seed1_", "was rejected", ".rejected-", "trained the base again"],
+                 stdoutHas: ["trained now in"]),
+        BadInput(id: "cache-llama-garbage", area: .cache, input: "lesson16's cached LLaMA base is not a safetensors file",
+                 action: .lesson("lesson16", ["--quick", "--steps", "1"], fixture: { folder in
+                     try F.write(Array("not a checkpoint".utf8),
+                                 "data/cache/llama_base_synthetic_seed1_\(RestaurantLlamaBase.Pretraining.tiny.key).safetensors", in: folder)
+                 }), exit: 0,
+                 names: ["the cached base network data/cache/llama_base_synthetic_seed1_", "was rejected", ".rejected-", "trained the base again"],
                  stdoutHas: ["trained now in"]),
         BadInput(id: "cache-folder-is-file", area: .cache, input: "data/cache is a file",
                  action: .lesson("lesson04", ["--quick"], fixture: F.cache(.cacheFolderIsFile)), exit: 0,

@@ -3,9 +3,10 @@
 /// sequence's.
 ///
 /// Layout: for block `l`, `keys[l]` holds `rows × capacity × C` floats, row `r`'s position `t`
-/// at `(r·capacity + t)·C` (head `h` at columns `h·hs…`); `values[l]` likewise. All rows have
-/// the same `length` (the sequences of one beam search advance together). `reorder` lets beam
-/// search continue each new beam from the row of its parent.
+/// at `(r·capacity + t)·C` (head `h` at columns `h·hs…`); `values[l]` likewise. Row `r` holds
+/// `lengths[r]` positions. The rows of one beam search advance together (one `length`); batched
+/// decoding (`BeamSearch.decode(_:prompts:)`) keeps many sentences' beams in one cache, each row
+/// at its own length, and moves a beam to its parent's keys and values by `copyRow`.
 public final class KeyValueCache {
     /// Blocks.
     public let layers: Int
@@ -15,8 +16,8 @@ public final class KeyValueCache {
     public let capacity: Int
     /// Width `C`.
     public let width: Int
-    /// Positions filled in every row.
-    public private(set) var length = 0
+    /// Positions filled in each row.
+    public private(set) var lengths: [Int]
 
     var keys: [[Float]]
     var values: [[Float]]
@@ -30,6 +31,7 @@ public final class KeyValueCache {
         self.rows = rows
         self.capacity = capacity
         self.width = width
+        lengths = [Int](repeating: 0, count: rows)
         keys = [[Float]](repeating: [Float](repeating: 0, count: rows * capacity * width), count: layers)
         values = keys
     }
@@ -39,23 +41,31 @@ public final class KeyValueCache {
         self.init(layers: model.blocks.count, rows: rows, capacity: model.configuration.context, width: model.configuration.embedding)
     }
 
-    /// Positions still free.
+    /// Positions filled in the longest row (in every row, when they advance together).
+    public var length: Int { lengths.max() ?? 0 }
+
+    /// Positions still free in the fullest row.
     public var remaining: Int { capacity - length }
 
-    /// Marks `count` more positions as filled (after every block has written them).
+    /// Marks `count` more positions as filled in every row (after every block has written them).
     func advance(by count: Int) {
         checkPrecondition(length + count <= capacity, "KeyValueCache: \(length) + \(count) positions exceed the capacity \(capacity)")
-        length += count
+        for r in 0..<rows { lengths[r] += count }
     }
 
-    /// Row `r` becomes a copy of the old row `parents[r]` (its first `length` positions), for
-    /// every block.
+    /// Sets row `row`'s filled positions (after every block has written them).
+    func setLength(_ length: Int, row: Int) {
+        checkPrecondition(length >= 0 && length <= capacity, "KeyValueCache: length \(length) outside 0…\(capacity)")
+        lengths[row] = length
+    }
+
+    /// Row `r` becomes a copy of the old row `parents[r]` (its filled positions), for every block.
     public func reorder(_ parents: [Int]) {
         checkPrecondition(
             parents.count == rows && parents.allSatisfy { $0 >= 0 && $0 < rows },
             "KeyValueCache.reorder: \(parents.count) parents for \(rows) rows")
         guard parents != Array(0..<rows) else { return }
-        let used = length * width
+        let oldLengths = lengths
         let stride = capacity * width
         for l in 0..<layers {
             for storage in [\KeyValueCache.keys, \KeyValueCache.values] {
@@ -63,18 +73,38 @@ public final class KeyValueCache {
                 self[keyPath: storage][l].withUnsafeMutableBufferPointer { dst in
                     old.withUnsafeBufferPointer { src in
                         for (r, p) in parents.enumerated() where r != p {
-                            (dst.baseAddress! + r * stride).update(from: src.baseAddress! + p * stride, count: used)
+                            (dst.baseAddress! + r * stride).update(from: src.baseAddress! + p * stride, count: oldLengths[p] * width)
                         }
                     }
                 }
             }
         }
+        lengths = parents.map { oldLengths[$0] }
+    }
+
+    /// Row `destination` becomes a copy of row `source` (its filled positions), for every block:
+    /// a beam continued from another beam's keys and values.
+    public func copyRow(_ source: Int, to destination: Int) {
+        checkPrecondition(
+            (0..<rows).contains(source) && (0..<rows).contains(destination),
+            "KeyValueCache.copyRow: rows \(source) and \(destination) of \(rows)")
+        guard source != destination else { return }
+        let (stride, used) = (capacity * width, lengths[source] * width)
+        for l in 0..<layers {
+            keys[l].withUnsafeMutableBufferPointer { k in
+                (k.baseAddress! + destination * stride).update(from: k.baseAddress! + source * stride, count: used)
+            }
+            values[l].withUnsafeMutableBufferPointer { v in
+                (v.baseAddress! + destination * stride).update(from: v.baseAddress! + source * stride, count: used)
+            }
+        }
+        lengths[destination] = lengths[source]
     }
 
     /// A cache of `rows` copies of row 0 of this one (a prompt read once, then widened to the beams).
     public func broadcast(rows newRows: Int) -> KeyValueCache {
         let wide = KeyValueCache(layers: layers, rows: newRows, capacity: capacity, width: width)
-        let used = length * width
+        let used = lengths[0] * width
         let stride = capacity * width
         for l in 0..<layers {
             for r in 0..<newRows {
@@ -82,7 +112,7 @@ public final class KeyValueCache {
                 wide.values[l].replaceSubrange((r * stride)..<(r * stride + used), with: values[l][0..<used])
             }
         }
-        wide.length = length
+        wide.lengths = [Int](repeating: lengths[0], count: newRows)
         return wide
     }
 }

@@ -1,0 +1,270 @@
+import CMathAVX2
+
+/// A GPT's weights prepared for generation, and its forward pass over a key–value cache whose
+/// rows each sit at their own position: what greedy decoding and beam search run, one sentence
+/// (`GPTGenerator`) or hundreds of beams of many sentences at once (`BeamSearch.decode(_:prompts:)`).
+///
+///     rows i = 0 ..< R: token tᵢ for cache row sᵢ at position pᵢ = that row's next free position
+///     x = wte[t] + wpe[p]                                          (R, C)
+///     per block: a = ln_1(x); qkv = a W_attnᵀ + b; K, V of row i written at (sᵢ, pᵢ);
+///                o_i = softmax(s · q_i K[sᵢ, 0…pᵢ]ᵀ) V[sᵢ, 0…pᵢ], per head;
+///                x += o W_projᵀ + b; x += GELU(ln_2(x) W_fcᵀ + b) W_mpᵀ + b
+///     logits = ln_f(x) wteᵀ, for the rows asked for                (·, V)
+///
+/// The same function as `GPT.forward` (up to rounding), computed so that **a row's numbers never
+/// depend on the other rows of the call**: every product is `CMathAVX2`'s row-wise kernel (one
+/// chain of fused multiply-adds per output, in a fixed order) instead of a BLAS sgemm (whose
+/// kernels, and so its roundings, change with the number of rows: measured, OpenBLAS 0.3.21's
+/// row 0 of a 1-row and of a 10-row product differ in the last bit). So a sentence decoded among
+/// hundreds produces exactly the tokens it produces alone. Weights are copied once, transposed to
+/// `(in, out)` for the kernel, with any adapter folded in (`W + ΔW`, as `Linear.mergeAdapter`
+/// would); the model's own tensors are not touched.
+final class DecodingModel {
+    /// One `Linear`: `Wᵀ: (in, out)` (adapter folded in) and the bias.
+    struct Projection {
+        let inputs: Int
+        let outputs: Int
+        let transposed: [Float]
+        let bias: [Float]?
+
+        init(_ layer: Linear) {
+            var w = layer.weight.value
+            if let adapter = layer.adapter {
+                var effective = Matrix(rows: 0, cols: 0)
+                if adapter.effectiveWeight(base: w, into: &effective) {
+                    w = effective
+                } else {
+                    BLAS.axpy(1, adapter.deltaWeight(), &w)
+                }
+            }
+            inputs = layer.inputs
+            outputs = layer.outputs
+            transposed = w.transposed().data
+            bias = layer.bias?.value.data
+        }
+
+        init(unembedding table: Matrix) {
+            inputs = table.cols
+            outputs = table.rows
+            transposed = table.transposed().data
+            bias = nil
+        }
+    }
+
+    /// One block's tensors.
+    struct Block {
+        let ln1: (gamma: [Float], beta: [Float], epsilon: Float)
+        let attention: Projection
+        let projection: Projection
+        let ln2: (gamma: [Float], beta: [Float], epsilon: Float)
+        let expand: Projection
+        let contract: Projection
+    }
+
+    let configuration: GPTConfiguration
+    let blocks: [Block]
+    let tokenTable: [Float]
+    let positionTable: [Float]
+    let finalNorm: (gamma: [Float], beta: [Float], epsilon: Float)
+    let unembedding: Projection
+    /// Whether rows are split across cores (`Parallel`); off for a caller that runs several
+    /// decoders on threads of its own.
+    let parallel: Bool
+
+    /// A snapshot of `model`'s weights as they are now (adapters folded in).
+    init(_ model: GPT, parallel: Bool = true) {
+        func norm(_ layer: LayerNorm) -> (gamma: [Float], beta: [Float], epsilon: Float) {
+            (layer.gamma.value.data, layer.beta.value.data, layer.epsilon)
+        }
+        configuration = model.configuration
+        blocks = model.blocks.map {
+            Block(
+                ln1: norm($0.ln1), attention: Projection($0.attention.cAttn), projection: Projection($0.attention.cProj),
+                ln2: norm($0.ln2), expand: Projection($0.mlp.cFc), contract: Projection($0.mlp.cProj))
+        }
+        tokenTable = model.tokenEmbedding.table.value.data
+        positionTable = model.positionEmbedding.table.value.data
+        finalNorm = norm(model.finalNorm)
+        unembedding = Projection(unembedding: model.tokenEmbedding.table.value)
+        self.parallel = parallel
+    }
+
+    /// Logits `(logitRows.count, V)` after reading `tokens[i]` into cache row `slots[i]` at that
+    /// row's next free position (several tokens for one row take consecutive positions, in
+    /// order: a prompt). Row `k` of the result belongs to input row `logitRows[k]`. Every row's
+    /// keys and values are added to `cache`, and its lengths advanced.
+    func forward(tokens: [Int], slots: [Int], cache: KeyValueCache, logitRows: [Int]) -> Matrix {
+        let (c, v, nh) = (configuration.embedding, configuration.vocabulary, configuration.heads)
+        let hs = c / nh
+        let rows = tokens.count
+        checkPrecondition(
+            slots.count == rows && cache.layers == blocks.count && cache.width == c
+                && slots.allSatisfy { (0..<cache.rows).contains($0) } && logitRows.allSatisfy { (0..<rows).contains($0) },
+            "GPT (cached): \(rows) tokens for slots \(slots) of a cache of \(cache.rows) rows, \(cache.layers) blocks of width \(cache.width)")
+        var next = cache.lengths
+        var positions = [Int](repeating: 0, count: rows)
+        for i in 0..<rows {
+            positions[i] = next[slots[i]]
+            next[slots[i]] += 1
+        }
+        let limit = min(cache.capacity, configuration.context)
+        checkPrecondition(
+            next.allSatisfy { $0 <= limit }, "GPT (cached): the new positions exceed the context \(limit)")
+        for t in tokens { checkPrecondition(t >= 0 && t < v, "GPT (cached): token id \(t) is outside 0..<\(v)") }
+
+        var x = [Float](repeating: 0, count: rows * c)
+        for i in 0..<rows {
+            for j in 0..<c { x[i * c + j] = tokenTable[tokens[i] * c + j] + positionTable[positions[i] * c + j] }
+        }
+        var a = [Float](repeating: 0, count: rows * c)
+        var qkv = [Float](repeating: 0, count: rows * 3 * c)
+        var o = [Float](repeating: 0, count: rows * c)
+        var wide = [Float](repeating: 0, count: rows * 4 * c)
+        var tanh = wide
+        let scale = 1 / Float(hs).squareRoot()
+        for (l, block) in blocks.enumerated() {
+            normalize(x, rows: rows, block.ln1, into: &a)
+            project(a, rows: rows, block.attention, into: &qkv)
+            // The new keys and values into the cache, then each row's attention over its prefix.
+            let stride = cache.capacity * c
+            qkv.withUnsafeBufferPointer { pq in
+                cache.keys[l].withUnsafeMutableBufferPointer { pk in
+                    cache.values[l].withUnsafeMutableBufferPointer { pv in
+                        for i in 0..<rows {
+                            let slot = slots[i] * stride + positions[i] * c
+                            (pk.baseAddress! + slot).update(from: pq.baseAddress! + i * 3 * c + c, count: c)
+                            (pv.baseAddress! + slot).update(from: pq.baseAddress! + i * 3 * c + 2 * c, count: c)
+                        }
+                    }
+                }
+            }
+            let capacity = cache.capacity
+            qkv.withUnsafeBufferPointer { pq in
+                cache.keys[l].withUnsafeBufferPointer { pk in
+                    cache.values[l].withUnsafeBufferPointer { pv in
+                        o.withUnsafeMutableBufferPointer { po in
+                            let (qBase, kBase, vBase, oBase) = (pq.baseAddress!, pk.baseAddress!, pv.baseAddress!, po.baseAddress!)
+                            split(rows * nh, minimumPerWorker: 16) { pairs in
+                                var scores = [Float](repeating: 0, count: capacity)
+                                scores.withUnsafeMutableBufferPointer { ps in
+                                    for pair in pairs {
+                                        let (i, h) = (pair / nh, pair % nh)
+                                        let start = slots[i] * stride + h * hs
+                                        Self.attend(
+                                            qBase + i * 3 * c + h * hs, keys: kBase + start, values: vBase + start,
+                                            count: positions[i] + 1, stride: c, headSize: hs, scale: scale, scores: ps.baseAddress!,
+                                            out: oBase + i * c + h * hs)
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            project(o, rows: rows, block.projection, into: &a)
+            add(a, into: &x)
+            normalize(x, rows: rows, block.ln2, into: &a)
+            project(a, rows: rows, block.expand, into: &wide)
+            wide.withUnsafeMutableBufferPointer { pw in
+                tanh.withUnsafeMutableBufferPointer { pt in
+                    GELU.forward(pw.baseAddress!, into: pw.baseAddress!, tanh: pt.baseAddress!, count: pw.count)
+                }
+            }
+            project(wide, rows: rows, block.contract, into: &a)
+            add(a, into: &x)
+        }
+        for (slot, length) in next.enumerated() where length != cache.lengths[slot] { cache.setLength(length, row: slot) }
+
+        var picked = [Float](repeating: 0, count: logitRows.count * c)
+        for (k, i) in logitRows.enumerated() { for j in 0..<c { picked[k * c + j] = x[i * c + j] } }
+        var normalized = picked
+        normalize(picked, rows: logitRows.count, finalNorm, into: &normalized)
+        var logits = Matrix(rows: logitRows.count, cols: v)
+        project(normalized, rows: logitRows.count, unembedding, into: &logits.data)
+        return logits
+    }
+
+    /// `y = LayerNorm(x)` row by row.
+    private func normalize(_ x: [Float], rows: Int, _ ln: (gamma: [Float], beta: [Float], epsilon: Float), into y: inout [Float]) {
+        let c = ln.gamma.count
+        x.withUnsafeBufferPointer { px in
+            y.withUnsafeMutableBufferPointer { py in
+                ln.gamma.withUnsafeBufferPointer { pg in
+                    ln.beta.withUnsafeBufferPointer { pb in
+                        let (xs, ys, gs, bs) = (px.baseAddress!, py.baseAddress!, pg.baseAddress!, pb.baseAddress!)
+                        split(rows, minimumPerWorker: 64) { slice in
+                            for i in slice {
+                                _ = LayerNorm.normalize(row: xs + i * c, count: c, gamma: gs, beta: bs, epsilon: ln.epsilon, xhat: nil, y: ys + i * c)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// `y = x Wᵀ + b`, `x: (rows, in)` → `y: (rows, out)`, rows split across cores.
+    private func project(_ x: [Float], rows: Int, _ p: Projection, into y: inout [Float]) {
+        x.withUnsafeBufferPointer { px in
+            y.withUnsafeMutableBufferPointer { py in
+                p.transposed.withUnsafeBufferPointer { pw in
+                    let (xs, ys, ws) = (px.baseAddress!, py.baseAddress!, pw.baseAddress!)
+                    let (k, n) = (p.inputs, p.outputs)
+                    func run(_ slice: Range<Int>, _ bias: UnsafePointer<Float>?) {
+                        guard !slice.isEmpty else { return }
+                        Self.rowwiseProduct(xs + slice.lowerBound * k, rows: slice.count, k: k, ws, n: n, bias: bias, into: ys + slice.lowerBound * n)
+                    }
+                    // At least 4 rows per worker and ~64 K multiply-adds: below that one core is faster.
+                    let minimum = max(4, 65_536 / max(1, k * n))
+                    if let bias = p.bias {
+                        bias.withUnsafeBufferPointer { pb in split(rows, minimumPerWorker: minimum) { run($0, pb.baseAddress!) } }
+                    } else {
+                        split(rows, minimumPerWorker: minimum) { run($0, nil) }
+                    }
+                }
+            }
+        }
+    }
+
+    /// `body` over consecutive slices of `0..<count`, on every core (`Parallel`) when `parallel`.
+    private func split(_ count: Int, minimumPerWorker: Int, _ body: (Range<Int>) -> Void) {
+        if parallel {
+            Parallel.forEachSlice(count, minimumPerWorker: minimumPerWorker) { _, slice in body(slice) }
+        } else if count > 0 {
+            body(0..<count)
+        }
+    }
+
+    /// `x += y` (same length).
+    private func add(_ y: [Float], into x: inout [Float]) {
+        x.withUnsafeMutableBufferPointer { px in
+            y.withUnsafeBufferPointer { py in
+                for i in 0..<px.count { px[i] += py[i] }
+            }
+        }
+    }
+
+    /// `y = x·wt + bias` with the row-wise kernel (see the type's comment), AVX2 when the CPU has it.
+    static func rowwiseProduct(
+        _ x: UnsafePointer<Float>, rows m: Int, k: Int, _ wt: UnsafePointer<Float>, n: Int, bias: UnsafePointer<Float>?,
+        into y: UnsafeMutablePointer<Float>
+    ) {
+        if VectorMath.hasAVX2 {
+            nola_rowwise_linear_avx2(x, m, k, wt, n, bias, y)
+        } else {
+            nola_rowwise_linear_portable(x, m, k, wt, n, bias, y)
+        }
+    }
+
+    /// One query of one head over `count` cached positions (see `nola_cached_attention_avx2`).
+    static func attend(
+        _ q: UnsafePointer<Float>, keys: UnsafePointer<Float>, values: UnsafePointer<Float>, count: Int, stride: Int,
+        headSize: Int, scale: Float, scores: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>
+    ) {
+        if VectorMath.hasAVX2 {
+            nola_cached_attention_avx2(q, keys, values, count, stride, headSize, scale, scores, out)
+        } else {
+            nola_cached_attention_portable(q, keys, values, count, stride, headSize, scale, scores, out)
+        }
+    }
+}

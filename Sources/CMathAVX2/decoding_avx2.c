@@ -20,12 +20,13 @@ void nola_rowwise_linear_portable(const float *x, size_t m, size_t k, const floa
     }
 }
 
-void nola_cached_attention_portable(const float *q, const float *keys, const float *values, size_t count, size_t stride,
-                                    size_t hs, float scale, float *scores, float *out) {
+void nola_cached_attention_portable(const float *q, const float *keys, const float *values, const int32_t *index, size_t count,
+                                    size_t stride, size_t hs, float scale, float *scores, float *out) {
     float top = -INFINITY;
     for (size_t t = 0; t < count; t++) {
+        const float *key = keys + (index ? (size_t)index[t] : t) * stride;
         float s = 0;
-        for (size_t d = 0; d < hs; d++) s += q[d] * keys[t * stride + d];
+        for (size_t d = 0; d < hs; d++) s += q[d] * key[d];
         s *= scale;
         scores[t] = s;
         if (s > top) top = s;
@@ -39,7 +40,8 @@ void nola_cached_attention_portable(const float *q, const float *keys, const flo
     for (size_t d = 0; d < hs; d++) out[d] = 0;
     for (size_t t = 0; t < count; t++) {
         const float p = scores[t] * inverse;
-        for (size_t d = 0; d < hs; d++) out[d] += p * values[t * stride + d];
+        const float *value = values + (index ? (size_t)index[t] : t) * stride;
+        for (size_t d = 0; d < hs; d++) out[d] += p * value[d];
     }
 }
 
@@ -113,14 +115,14 @@ INLINE AVX2 float horizontal_sum8(__m256 v) {
 
 float nola_exp_shifted_avx2(const float *x, float *out, size_t n, float shift);
 
-AVX2 void nola_cached_attention_avx2(const float *q, const float *keys, const float *values, size_t count, size_t stride,
-                                     size_t hs, float scale, float *scores, float *out) {
+AVX2 void nola_cached_attention_avx2(const float *q, const float *keys, const float *values, const int32_t *index, size_t count,
+                                     size_t stride, size_t hs, float scale, float *scores, float *out) {
     // s_t = scale · ⟨q, k_t⟩: eight lanes of partial sums over d in order, then one fixed tree.
     const size_t full = hs & ~(size_t)7;
     const __m256i mask = column_mask(hs - full);
     float top = -INFINITY;
     for (size_t t = 0; t < count; t++) {
-        const float *key = keys + t * stride;
+        const float *key = keys + (index ? (size_t)index[t] : t) * stride;
         __m256 acc = _mm256_setzero_ps();
         size_t d = 0;
         for (; d < full; d += 8) acc = _mm256_fmadd_ps(_mm256_loadu_ps(q + d), _mm256_loadu_ps(key + d), acc);
@@ -137,7 +139,7 @@ AVX2 void nola_cached_attention_avx2(const float *q, const float *keys, const fl
         const __m256i m = column_mask(hs - d);
         __m256 acc = _mm256_setzero_ps();
         for (size_t t = 0; t < count; t++) {
-            const float *v = values + t * stride + d;
+            const float *v = values + (index ? (size_t)index[t] : t) * stride + d;
             const __m256 p = _mm256_set1_ps(scores[t] * inverse);
             acc = _mm256_fmadd_ps(p, partial ? _mm256_maskload_ps(v, m) : _mm256_loadu_ps(v), acc);
         }
@@ -150,9 +152,9 @@ AVX2 void nola_cached_attention_avx2(const float *q, const float *keys, const fl
 void nola_rowwise_linear_avx2(const float *x, size_t m, size_t k, const float *wt, size_t n, const float *bias, float *y) {
     nola_rowwise_linear_portable(x, m, k, wt, n, bias, y);
 }
-void nola_cached_attention_avx2(const float *q, const float *keys, const float *values, size_t count, size_t stride,
-                                size_t hs, float scale, float *scores, float *out) {
-    nola_cached_attention_portable(q, keys, values, count, stride, hs, scale, scores, out);
+void nola_cached_attention_avx2(const float *q, const float *keys, const float *values, const int32_t *index, size_t count,
+                                size_t stride, size_t hs, float scale, float *scores, float *out) {
+    nola_cached_attention_portable(q, keys, values, index, count, stride, hs, scale, scores, out);
 }
 
 #endif

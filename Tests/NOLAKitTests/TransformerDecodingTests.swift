@@ -227,16 +227,4 @@ struct TransformerDecodingTests {
             #expect(product(x, bias: nil).maxAbsDifference(BLAS.matmul(x, w, transposeB: true)) <= 1e-5 * Float(k))
         }
     }
-
-    @Test("copyRow moves one row's keys and values and its length")
-    func copyRow() {
-        let model = randomGPT()
-        let cache = KeyValueCache(for: model, rows: 3)
-        _ = model.forward(tokens: [1, 2, 3, 4, 5, 6], cache: cache)  // rows [1, 2], [3, 4], [5, 6]
-        cache.copyRow(2, to: 0)
-        #expect(cache.lengths == [2, 2, 2])
-        let continued = model.forward(tokens: [7, 7, 7], cache: cache)
-        for k in 0..<11 { #expect(continued[0, k] == continued[2, k]) }
-        #expect(continued[0, 0] != continued[1, 0])
-    }
 }

@@ -11,6 +11,7 @@
 #define CMATH_AVX2_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /// 1 when this build has the kernels and the CPU running it supports AVX2 and FMA; else 0.
 int nola_math_avx2_available(void);
@@ -40,12 +41,13 @@ void nola_rowwise_linear_avx2(const float *x, size_t m, size_t k, const float *w
 void nola_rowwise_linear_portable(const float *x, size_t m, size_t k, const float *wt, size_t n, const float *bias, float *y);
 
 /// One query of one head against `count` cached positions: s_t = scale <q, k_t>, p = softmax(s),
-/// out = sum over t of p_t v_t. Key and value t start at keys + t * stride and values + t * stride;
-/// q, every key and value, and out have hs floats. scores: count floats of scratch (left holding
+/// out = sum over t of p_t v_t, t in order. Key and value t start at keys + i * stride and
+/// values + i * stride with i = index[t] (i = t when index is NULL: positions 0..<count); q,
+/// every key and value, and out have hs floats. scores: count floats of scratch (left holding
 /// e^(s_t - max s)).
-void nola_cached_attention_avx2(const float *q, const float *keys, const float *values, size_t count, size_t stride,
-                                size_t hs, float scale, float *scores, float *out);
-void nola_cached_attention_portable(const float *q, const float *keys, const float *values, size_t count, size_t stride,
-                                    size_t hs, float scale, float *scores, float *out);
+void nola_cached_attention_avx2(const float *q, const float *keys, const float *values, const int32_t *index, size_t count,
+                                size_t stride, size_t hs, float scale, float *scores, float *out);
+void nola_cached_attention_portable(const float *q, const float *keys, const float *values, const int32_t *index, size_t count,
+                                    size_t stride, size_t hs, float scale, float *scores, float *out);
 
 #endif

@@ -5,12 +5,12 @@
 ///     let hypotheses = BeamSearch.e2e(endTokens: [BPETokenizer.end]).decode(model, prompts: prompts)
 ///     let sentences = GreedyDecoding(maxTokens: 64, endTokens: [BPETokenizer.end]).decode(model, prompts: prompts)
 ///
-/// - Each row's keys and values live in one row ("slot") of a shared `KeyValueCache`, at the
-///   row's own length (prompts differ in length). After a step, a beam continues in its parent's
-///   slot; a second child of the same parent gets a free slot and a copy (`copyRow`): the caches
-///   gathered by beam index, with a copy only where a beam splits.
-/// - Dead and finished beams take no row; a sentence whose search is over frees its slots, and
-///   the next prompt is read into them (its prompt's positions are rows of the same step).
+/// - Each sentence owns one row of a shared `KeyValueCache`: its prompt's keys and values, then
+///   one new position per live beam and step. A beam is the list of its positions in that row;
+///   after a step each child takes its parent's list plus its new position, so the cache is
+///   gathered by beam index without copying a single key (beams that share a prefix share it).
+/// - Dead and finished beams take no row; a sentence whose search is over frees its cache row,
+///   and the next prompt is read into it (its prompt's positions are rows of the same step).
 /// - The search itself is the one-sentence decoder's (`BeamSearch.Beams`, `GreedyDecoding.Line`),
 ///   and `DecodingModel` computes every row independently of the others, so each sentence gets
 ///   exactly the tokens `decode(_:prompt:)` gives it (the tests compare them on many prompts).
@@ -37,16 +37,21 @@ extension BeamSearch {
         let width = beamWidth
         let sentencesInFlight = max(1, min(queue.count, rowsInFlight / width))
         let decoding = DecodingModel(model, parallel: parallel)
+        // One cache row per sentence in flight: its prompt's positions, then one new position per
+        // live beam and step (at most `width · maxTokens`; the last step reads nothing).
         let cache = KeyValueCache(
-            layers: model.blocks.count, rows: sentencesInFlight * width, capacity: min(context, longest + maxTokens),
+            layers: model.blocks.count, rows: sentencesInFlight, capacity: longest + width * maxTokens,
             width: model.configuration.embedding)
-        var slots = SlotPool(cache: cache)
+        var free = Array((0..<sentencesInFlight).reversed())
 
-        /// A sentence in flight: its beams, the cache row of each live beam, the tokens to read next.
+        /// A sentence in flight: its beams, its cache row and how much of it is used, each live
+        /// beam's positions in that row (in sequence order), the tokens to read next.
         struct Sentence {
             let index: Int
             var beams: Beams
-            var slots: [Int: Int]
+            let slot: Int
+            var used: Int
+            var positions: [Int: [Int32]]
             var pending: [(beam: Int, token: Int)]
         }
         var active: [Sentence] = []
@@ -54,25 +59,31 @@ extension BeamSearch {
         var done = prompts.count - queue.count
         while !active.isEmpty || !waiting.isEmpty {
             // Rows of this step: each live beam's last token, then the prompts of new sentences.
-            var tokens: [Int] = [], rowSlots: [Int] = [], logitRows: [Int] = []
-            for sentence in active {
-                for (beam, token) in sentence.pending {
-                    logitRows.append(tokens.count)
-                    tokens.append(token)
-                    rowSlots.append(sentence.slots[beam]!)
+            var rows: [DecodingModel.Row] = [], logitRows: [Int] = []
+            for a in active.indices {
+                for (beam, token) in active[a].pending {
+                    var keys = active[a].positions[beam]!
+                    keys.append(Int32(active[a].used))
+                    logitRows.append(rows.count)
+                    rows.append(DecodingModel.Row(
+                        token: token, slot: active[a].slot, write: active[a].used, position: keys.count - 1, keys: keys))
+                    active[a].positions[beam] = keys
+                    active[a].used += 1
                 }
             }
             while active.count < sentencesInFlight, let index = waiting.first {
                 waiting = waiting.dropFirst()
                 let prompt = prompts[index]
-                let slot = slots.take()
-                tokens += prompt
-                rowSlots += [Int](repeating: slot, count: prompt.count)
-                logitRows.append(tokens.count - 1)
+                let slot = free.removeLast()
+                for (t, token) in prompt.enumerated() {
+                    rows.append(DecodingModel.Row(token: token, slot: slot, write: t, position: t, keys: nil))
+                }
+                logitRows.append(rows.count - 1)
                 active.append(Sentence(
-                    index: index, beams: Beams(search: self, remaining: context - prompt.count), slots: [0: slot], pending: [(0, 0)]))
+                    index: index, beams: Beams(search: self, remaining: context - prompt.count), slot: slot, used: prompt.count,
+                    positions: [0: (0..<prompt.count).map(Int32.init)], pending: [(0, 0)]))
             }
-            let logits = decoding.forward(tokens: tokens, slots: rowSlots, cache: cache, logitRows: logitRows)
+            let logits = decoding.forward(rows, cache: cache, logitRows: logitRows)
             let v = logits.cols
             // Each sentence's step, from its rows of the logits (in the order they were laid out).
             var row = 0
@@ -89,27 +100,15 @@ extension BeamSearch {
                 }
                 guard let next else {
                     results[sentence.index] = sentence.beams.best
-                    for slot in sentence.slots.values { slots.release(slot) }
+                    free.append(sentence.slot)
                     done += 1
                     finished(done)
                     continue
                 }
-                // Live children: the first child of a parent takes its slot, the others a copy.
-                // Slots no child continues are freed first, so a sentence never holds more than
-                // `beamWidth` slots.
+                // Each live child continues its parent's positions: beams that share a prefix
+                // share its keys and values, nothing is copied.
                 let live = sentence.beams.live
-                var claimed = Set<Int>()
-                var newSlots: [Int: Int] = [:]
-                for beam in live where claimed.insert(sentence.slots[next[beam].parent]!).inserted {
-                    newSlots[beam] = sentence.slots[next[beam].parent]!
-                }
-                for slot in sentence.slots.values where !claimed.contains(slot) { slots.release(slot) }
-                for beam in live where newSlots[beam] == nil {
-                    let copy = slots.take()
-                    cache.copyRow(sentence.slots[next[beam].parent]!, to: copy)
-                    newSlots[beam] = copy
-                }
-                sentence.slots = newSlots
+                sentence.positions = Dictionary(uniqueKeysWithValues: live.map { ($0, sentence.positions[next[$0].parent]!) })
                 sentence.pending = live.map { ($0, next[$0].token) }
                 still.append(sentence)
             }

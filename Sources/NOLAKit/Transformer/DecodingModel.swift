@@ -4,10 +4,11 @@ import CMathAVX2
 /// rows each sit at their own position: what greedy decoding and beam search run, one sentence
 /// (`GPTGenerator`) or hundreds of beams of many sentences at once (`BeamSearch.decode(_:prompts:)`).
 ///
-///     rows i = 0 ..< R: token tᵢ for cache row sᵢ at position pᵢ = that row's next free position
+///     rows i = 0 ..< R: token tᵢ at position pᵢ of its sequence; its keys and values go to
+///     position wᵢ of cache row sᵢ, and it attends to its sequence's positions there
 ///     x = wte[t] + wpe[p]                                          (R, C)
-///     per block: a = ln_1(x); qkv = a W_attnᵀ + b; K, V of row i written at (sᵢ, pᵢ);
-///                o_i = softmax(s · q_i K[sᵢ, 0…pᵢ]ᵀ) V[sᵢ, 0…pᵢ], per head;
+///     per block: a = ln_1(x); qkv = a W_attnᵀ + b; K, V of row i written at (sᵢ, wᵢ);
+///                o_i = softmax(s · q_i K[sᵢ, seq(i)]ᵀ) V[sᵢ, seq(i)], per head;
 ///                x += o W_projᵀ + b; x += GELU(ln_2(x) W_fcᵀ + b) W_mpᵀ + b
 ///     logits = ln_f(x) wteᵀ, for the rows asked for                (·, V)
 ///
@@ -89,29 +90,57 @@ final class DecodingModel {
         self.parallel = parallel
     }
 
+    /// One token read by `forward`: its keys and values go to position `write` of cache row
+    /// `slot`; it sits at `position` of its sequence (its position embedding); it attends to
+    /// positions `keys` of that row, in order (its own `write` last), or to `0...write` when
+    /// `keys` is nil (a sequence stored contiguously).
+    struct Row {
+        var token: Int
+        var slot: Int
+        var write: Int
+        var position: Int
+        var keys: [Int32]?
+    }
+
     /// Logits `(logitRows.count, V)` after reading `tokens[i]` into cache row `slots[i]` at that
     /// row's next free position (several tokens for one row take consecutive positions, in
-    /// order: a prompt). Row `k` of the result belongs to input row `logitRows[k]`. Every row's
-    /// keys and values are added to `cache`, and its lengths advanced.
+    /// order: a prompt), each attending to its row's positions up to its own. Row `k` of the
+    /// result belongs to input row `logitRows[k]`. The cache's lengths are advanced.
     func forward(tokens: [Int], slots: [Int], cache: KeyValueCache, logitRows: [Int]) -> Matrix {
+        checkPrecondition(
+            slots.count == tokens.count && slots.allSatisfy { (0..<cache.rows).contains($0) },
+            "GPT (cached): \(tokens.count) tokens for slots \(slots) of a cache of \(cache.rows) rows")
+        var next = cache.lengths
+        var rows: [Row] = []
+        rows.reserveCapacity(tokens.count)
+        for (token, slot) in zip(tokens, slots) {
+            rows.append(Row(token: token, slot: slot, write: next[slot], position: next[slot], keys: nil))
+            next[slot] += 1
+        }
+        let logits = forward(rows, cache: cache, logitRows: logitRows)
+        for (slot, length) in next.enumerated() where length != cache.lengths[slot] { cache.setLength(length, row: slot) }
+        return logits
+    }
+
+    /// Logits `(logitRows.count, V)` after reading `input` (see `Row`); row `k` of the result
+    /// belongs to `input[logitRows[k]]`. Writes every row's keys and values into `cache` (its
+    /// lengths are the caller's to keep).
+    func forward(_ input: [Row], cache: KeyValueCache, logitRows: [Int]) -> Matrix {
         let (c, v, nh) = (configuration.embedding, configuration.vocabulary, configuration.heads)
         let hs = c / nh
-        let rows = tokens.count
-        checkPrecondition(
-            slots.count == rows && cache.layers == blocks.count && cache.width == c
-                && slots.allSatisfy { (0..<cache.rows).contains($0) } && logitRows.allSatisfy { (0..<rows).contains($0) },
-            "GPT (cached): \(rows) tokens for slots \(slots) of a cache of \(cache.rows) rows, \(cache.layers) blocks of width \(cache.width)")
-        var next = cache.lengths
-        var positions = [Int](repeating: 0, count: rows)
-        for i in 0..<rows {
-            positions[i] = next[slots[i]]
-            next[slots[i]] += 1
-        }
+        let rows = input.count
         let limit = min(cache.capacity, configuration.context)
         checkPrecondition(
-            next.allSatisfy { $0 <= limit }, "GPT (cached): the new positions exceed the context \(limit)")
-        for t in tokens { checkPrecondition(t >= 0 && t < v, "GPT (cached): token id \(t) is outside 0..<\(v)") }
-
+            cache.layers == blocks.count && cache.width == c && logitRows.allSatisfy { (0..<rows).contains($0) },
+            "GPT (cached): a cache of \(cache.layers) blocks of width \(cache.width) for a model of \(blocks.count) × \(c)")
+        for row in input {
+            checkPrecondition(row.token >= 0 && row.token < v, "GPT (cached): token id \(row.token) is outside 0..<\(v)")
+            checkPrecondition(
+                (0..<cache.rows).contains(row.slot) && row.write >= 0 && row.write < cache.capacity && row.position >= 0
+                    && row.position < limit && (row.keys.map { $0.last == Int32(row.write) } ?? true),
+                "GPT (cached): position \(row.position) (written at \(row.write) of row \(row.slot)) is outside the context \(limit)")
+        }
+        let tokens = input.map(\.token), positions = input.map(\.position)
         var x = [Float](repeating: 0, count: rows * c)
         for i in 0..<rows {
             for j in 0..<c { x[i * c + j] = tokenTable[tokens[i] * c + j] + positionTable[positions[i] * c + j] }
@@ -131,7 +160,7 @@ final class DecodingModel {
                 cache.keys[l].withUnsafeMutableBufferPointer { pk in
                     cache.values[l].withUnsafeMutableBufferPointer { pv in
                         for i in 0..<rows {
-                            let slot = slots[i] * stride + positions[i] * c
+                            let slot = input[i].slot * stride + input[i].write * c
                             (pk.baseAddress! + slot).update(from: pq.baseAddress! + i * 3 * c + c, count: c)
                             (pv.baseAddress! + slot).update(from: pq.baseAddress! + i * 3 * c + 2 * c, count: c)
                         }
@@ -149,11 +178,11 @@ final class DecodingModel {
                                 scores.withUnsafeMutableBufferPointer { ps in
                                     for pair in pairs {
                                         let (i, h) = (pair / nh, pair % nh)
-                                        let start = slots[i] * stride + h * hs
+                                        let start = input[i].slot * stride + h * hs
                                         Self.attend(
-                                            qBase + i * 3 * c + h * hs, keys: kBase + start, values: vBase + start,
-                                            count: positions[i] + 1, stride: c, headSize: hs, scale: scale, scores: ps.baseAddress!,
-                                            out: oBase + i * c + h * hs)
+                                            qBase + i * 3 * c + h * hs, keys: kBase + start, values: vBase + start, order: input[i].keys,
+                                            count: input[i].keys?.count ?? input[i].write + 1, stride: c, headSize: hs, scale: scale,
+                                            scores: ps.baseAddress!, out: oBase + i * c + h * hs)
                                     }
                                 }
                             }
@@ -173,8 +202,6 @@ final class DecodingModel {
             project(wide, rows: rows, block.contract, into: &a)
             add(a, into: &x)
         }
-        for (slot, length) in next.enumerated() where length != cache.lengths[slot] { cache.setLength(length, row: slot) }
-
         var picked = [Float](repeating: 0, count: logitRows.count * c)
         for (k, i) in logitRows.enumerated() { for j in 0..<c { picked[k * c + j] = x[i * c + j] } }
         var normalized = picked
@@ -256,15 +283,19 @@ final class DecodingModel {
         }
     }
 
-    /// One query of one head over `count` cached positions (see `nola_cached_attention_avx2`).
+    /// One query of one head over `count` cached positions, those of `order` (else `0..<count`),
+    /// see `nola_cached_attention_avx2`.
     static func attend(
-        _ q: UnsafePointer<Float>, keys: UnsafePointer<Float>, values: UnsafePointer<Float>, count: Int, stride: Int,
+        _ q: UnsafePointer<Float>, keys: UnsafePointer<Float>, values: UnsafePointer<Float>, order: [Int32]?, count: Int, stride: Int,
         headSize: Int, scale: Float, scores: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>
     ) {
-        if VectorMath.hasAVX2 {
-            nola_cached_attention_avx2(q, keys, values, count, stride, headSize, scale, scores, out)
-        } else {
-            nola_cached_attention_portable(q, keys, values, count, stride, headSize, scale, scores, out)
+        func run(_ index: UnsafePointer<Int32>?) {
+            if VectorMath.hasAVX2 {
+                nola_cached_attention_avx2(q, keys, values, index, count, stride, headSize, scale, scores, out)
+            } else {
+                nola_cached_attention_portable(q, keys, values, index, count, stride, headSize, scale, scores, out)
+            }
         }
+        if let order { order.withUnsafeBufferPointer { run($0.baseAddress!) } } else { run(nil) }
     }
 }

@@ -5,8 +5,8 @@
 /// Layout: for block `l`, `keys[l]` holds `rows × capacity × C` floats, row `r`'s position `t`
 /// at `(r·capacity + t)·C` (head `h` at columns `h·hs…`); `values[l]` likewise. Row `r` holds
 /// `lengths[r]` positions. The rows of one beam search advance together (one `length`); batched
-/// decoding (`BeamSearch.decode(_:prompts:)`) keeps many sentences' beams in one cache, each row
-/// at its own length, and moves a beam to its parent's keys and values by `copyRow`.
+/// greedy decoding keeps one sentence per row, each at its own length, and batched beam search
+/// (`BeamSearch.decode(_:prompts:)`) one sentence's beams per row, each beam a list of positions.
 public final class KeyValueCache {
     /// Blocks.
     public let layers: Int
@@ -80,25 +80,6 @@ public final class KeyValueCache {
             }
         }
         lengths = parents.map { oldLengths[$0] }
-    }
-
-    /// Row `destination` becomes a copy of row `source` (its filled positions), for every block:
-    /// a beam continued from another beam's keys and values.
-    public func copyRow(_ source: Int, to destination: Int) {
-        checkPrecondition(
-            (0..<rows).contains(source) && (0..<rows).contains(destination),
-            "KeyValueCache.copyRow: rows \(source) and \(destination) of \(rows)")
-        guard source != destination else { return }
-        let (stride, used) = (capacity * width, lengths[source] * width)
-        for l in 0..<layers {
-            keys[l].withUnsafeMutableBufferPointer { k in
-                (k.baseAddress! + destination * stride).update(from: k.baseAddress! + source * stride, count: used)
-            }
-            values[l].withUnsafeMutableBufferPointer { v in
-                (v.baseAddress! + destination * stride).update(from: v.baseAddress! + source * stride, count: used)
-            }
-        }
-        lengths[destination] = lengths[source]
     }
 
     /// A cache of `rows` copies of row 0 of this one (a prompt read once, then widened to the beams).

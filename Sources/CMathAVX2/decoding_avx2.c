@@ -106,6 +106,62 @@ AVX2 void nola_rowwise_linear_avx2(const float *x, size_t m, size_t k, const flo
     }
 }
 
+// The same kernel on 16-float registers: each output is the same chain of fused multiply-adds
+// in the same order, so it gives the AVX2 kernel's bits, about twice as fast where 512-bit FMAs
+// issue at full rate.
+#define AVX512 __attribute__((target("avx512f")))
+
+int nola_math_avx512_available(void) {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f") ? 1 : 0;
+}
+
+INLINE AVX512 void tile16(const int R, const int V, const float *x, size_t k, const float *wt, size_t n, const float *bias,
+                          float *y, size_t i, size_t j, size_t last) {
+    __m512 acc[4][3];
+    for (int r = 0; r < R; r++) for (int v = 0; v < V; v++) acc[r][v] = _mm512_setzero_ps();
+    const __mmask16 mask = (__mmask16)((1u << last) - 1u);
+    for (size_t p = 0; p < k; p++) {
+        const float *w = wt + p * n + j;
+        __m512 b[3];
+        for (int v = 0; v < V; v++) b[v] = (v == V - 1 && last < 16) ? _mm512_maskz_loadu_ps(mask, w + 16 * v) : _mm512_loadu_ps(w + 16 * v);
+        for (int r = 0; r < R; r++) {
+            const __m512 a = _mm512_set1_ps(x[(i + r) * k + p]);
+            for (int v = 0; v < V; v++) acc[r][v] = _mm512_fmadd_ps(a, b[v], acc[r][v]);
+        }
+    }
+    for (int v = 0; v < V; v++) {
+        const int partial = v == V - 1 && last < 16;
+        __m512 add = _mm512_setzero_ps();
+        if (bias) add = partial ? _mm512_maskz_loadu_ps(mask, bias + j + 16 * v) : _mm512_loadu_ps(bias + j + 16 * v);
+        for (int r = 0; r < R; r++) {
+            __m512 out = bias ? _mm512_add_ps(acc[r][v], add) : acc[r][v];
+            float *dst = y + (i + r) * n + j + 16 * v;
+            if (partial) _mm512_mask_storeu_ps(dst, mask, out); else _mm512_storeu_ps(dst, out);
+        }
+    }
+}
+
+INLINE AVX512 void row_block16(const int R, const float *x, size_t k, const float *wt, size_t n, const float *bias, float *y, size_t i) {
+    size_t j = 0;
+    for (; j + 48 <= n; j += 48) tile16(R, 3, x, k, wt, n, bias, y, i, j, 16);
+    const size_t left = n - j;
+    if (left > 32) tile16(R, 3, x, k, wt, n, bias, y, i, j, left - 32);
+    else if (left > 16) tile16(R, 2, x, k, wt, n, bias, y, i, j, left - 16);
+    else if (left > 0) tile16(R, 1, x, k, wt, n, bias, y, i, j, left);
+}
+
+AVX512 void nola_rowwise_linear_avx512(const float *x, size_t m, size_t k, const float *wt, size_t n, const float *bias, float *y) {
+    size_t i = 0;
+    for (; i + 4 <= m; i += 4) row_block16(4, x, k, wt, n, bias, y, i);
+    switch (m - i) {
+    case 3: row_block16(3, x, k, wt, n, bias, y, i); break;
+    case 2: row_block16(2, x, k, wt, n, bias, y, i); break;
+    case 1: row_block16(1, x, k, wt, n, bias, y, i); break;
+    default: break;
+    }
+}
+
 INLINE AVX2 float horizontal_sum8(__m256 v) {
     __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
     s = _mm_add_ps(s, _mm_movehl_ps(s, s));
@@ -149,6 +205,10 @@ AVX2 void nola_cached_attention_avx2(const float *q, const float *keys, const fl
 
 #else
 
+int nola_math_avx512_available(void) { return 0; }
+void nola_rowwise_linear_avx512(const float *x, size_t m, size_t k, const float *wt, size_t n, const float *bias, float *y) {
+    nola_rowwise_linear_portable(x, m, k, wt, n, bias, y);
+}
 void nola_rowwise_linear_avx2(const float *x, size_t m, size_t k, const float *wt, size_t n, const float *bias, float *y) {
     nola_rowwise_linear_portable(x, m, k, wt, n, bias, y);
 }

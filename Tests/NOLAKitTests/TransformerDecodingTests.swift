@@ -192,24 +192,27 @@ struct TransformerDecodingTests {
         }
     }
 
-    @Test("the row-wise product: each row's bits do not depend on the other rows; it agrees with BLAS")
+    @Test("the row-wise product: each row's bits do not depend on the other rows; every kernel agrees with BLAS")
     func rowwiseProduct() {
         for (m, k, n) in [(1, 1, 1), (7, 5, 9), (37, 16, 48), (13, 128, 384), (5, 64, 23)] {
             let x = randomMatrix(m, k, seed: 8, stream: 0)
             let w = randomMatrix(n, k, seed: 8, stream: 1)
             let bias = randomMatrix(1, n, seed: 8, stream: 2)
             let wt = w.transposed()
-            func product(_ x: Matrix, bias: Matrix?) -> Matrix {
+            func product(_ x: Matrix, bias: Matrix?, kernel: DecodingModel.Kernel = .best) -> Matrix {
                 var y = Matrix(rows: x.rows, cols: n)
                 x.data.withUnsafeBufferPointer { px in
                     wt.data.withUnsafeBufferPointer { pw in
                         y.data.withUnsafeMutableBufferPointer { py in
                             if let bias {
                                 bias.data.withUnsafeBufferPointer {
-                                    DecodingModel.rowwiseProduct(px.baseAddress!, rows: x.rows, k: k, pw.baseAddress!, n: n, bias: $0.baseAddress!, into: py.baseAddress!)
+                                    DecodingModel.rowwiseProduct(
+                                        px.baseAddress!, rows: x.rows, k: k, pw.baseAddress!, n: n, bias: $0.baseAddress!, into: py.baseAddress!,
+                                        kernel: kernel)
                                 }
                             } else {
-                                DecodingModel.rowwiseProduct(px.baseAddress!, rows: x.rows, k: k, pw.baseAddress!, n: n, bias: nil, into: py.baseAddress!)
+                                DecodingModel.rowwiseProduct(
+                                    px.baseAddress!, rows: x.rows, k: k, pw.baseAddress!, n: n, bias: nil, into: py.baseAddress!, kernel: kernel)
                             }
                         }
                     }
@@ -225,6 +228,15 @@ struct TransformerDecodingTests {
                 #expect(product(x.rows(i..<(i + 1)), bias: bias).data == Array(all.data[(i * n)..<((i + 1) * n)]), "row \(i) of \(m)")
             }
             #expect(product(x, bias: nil).maxAbsDifference(BLAS.matmul(x, w, transposeB: true)) <= 1e-5 * Float(k))
+            // AVX-512 and AVX2 give the same bits; the portable kernel (no FMA) agrees to rounding.
+            for kernel in DecodingModel.Kernel.allCases where kernel.isAvailable {
+                let y = product(x, bias: bias, kernel: kernel)
+                if kernel == .portable {
+                    #expect(y.maxAbsDifference(reference) <= 1e-5 * Float(k))
+                } else {
+                    #expect(y == product(x, bias: bias, kernel: .avx2), "\(kernel) against AVX2")
+                }
+            }
         }
     }
 }

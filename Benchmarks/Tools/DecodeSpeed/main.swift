@@ -17,7 +17,9 @@
 //     batched ×2         E2EDecoding.decode(copies:): two threads, each batching half the MRs
 //
 // and greedy decoding one at a time and batched. Output tokens/s counts the tokens of the chosen
-// hypotheses. The run also checks that every way writes the same tokens.
+// hypotheses, per second of wall time and per second of the process's CPU time (all threads: the
+// steadier measure of the work on a busy machine). The run also checks that every way writes the
+// same tokens.
 import ArgumentParser
 import Dispatch
 import Foundation
@@ -82,37 +84,58 @@ struct DecodeSpeed: ParsableCommand {
         let ways: [(String, () -> [[Int]])] = [
             ("beam, one at a time", { prompts.map { search.decode(model, prompt: $0).tokens } }),
             ("beam, one at a time ×2 threads", { twoThreads { m, part in part.map { search.decode(m, prompt: $0).tokens } } }),
-            ("beam, batched", { search.decode(model, prompts: prompts).map(\.tokens) }),
-            ("beam, batched ×2 threads", { twoThreads { m, part in search.decode(m, prompts: Array(part), parallel: false).map(\.tokens) } }),
             ("greedy, one at a time", { prompts.map { greedy.decode(GPTGenerator(model: model), prompt: $0) } }),
-            ("greedy, batched", { greedy.decode(model, prompts: prompts) }),
-        ]
+        ] + batched(search: search, greedy: greedy, model: model, prompts: prompts, twoThreads: twoThreads)
         var rates = [[Double]](repeating: [], count: ways.count)
+        var cpuRates = [[Double]](repeating: [], count: ways.count)
         var outputs = [[[Int]]](repeating: [], count: ways.count)
         for round in 1...rounds {
             let order = round % 2 == 1 ? Array(ways.indices) : ways.indices.reversed()
             for w in order {
-                let start = ContinuousClock.now
+                let (start, cpuStart) = (ContinuousClock.now, ProcessMemory.cpuSeconds)
                 let tokens = ways[w].1()
                 let elapsed = ContinuousClock.now - start
                 let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
-                rates[w].append(Double(tokens.map(\.count).reduce(0, +)) / seconds)
+                let produced = Double(tokens.map(\.count).reduce(0, +))
+                rates[w].append(produced / seconds)
+                cpuRates[w].append(produced / (ProcessMemory.cpuSeconds - cpuStart))
                 outputs[w] = tokens
             }
             print("round \(round) of \(rounds) done")
         }
-        var table = Table(["decoding", "output tokens/s (median)", "lowest", "highest", "vs one at a time", "same tokens as one at a time"])
+        var table = Table([
+            "decoding", "output tokens/s (median)", "lowest", "highest", "vs one at a time", "tokens per CPU second", "vs one at a time",
+            "same tokens as one at a time",
+        ])
         for (w, way) in ways.enumerated() {
             let sorted = rates[w].sorted()
-            let reference = way.0.hasPrefix("beam") ? 0 : 4
+            let reference = way.0.hasPrefix("beam") ? 0 : 2
             let base = rates[reference].sorted()[rates[reference].count / 2]
+            let cpu = cpuRates[w].sorted()[cpuRates[w].count / 2], cpuBase = cpuRates[reference].sorted()[cpuRates[reference].count / 2]
             table.row([way.0, Format.fixed(sorted[sorted.count / 2], 0), Format.fixed(sorted.first!, 0), Format.fixed(sorted.last!, 0),
-                       Format.fixed(sorted[sorted.count / 2] / base, 2) + "×", outputs[w] == outputs[reference] ? "yes" : "NO"])
+                       Format.fixed(sorted[sorted.count / 2] / base, 2) + "×", Format.fixed(cpu, 0), Format.fixed(cpu / cpuBase, 2) + "×",
+                       outputs[w] == outputs[reference] ? "yes" : "NO"])
         }
         print(table.rendered())
         let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").first.map(String.init) ?? "?"
         print("Load average at the end: \(load) on \(ProcessInfo.processInfo.activeProcessorCount) cores (read the ratios: they were measured in the same rounds).")
     }
+}
+
+/// The batched ways (not in a build against code from before issue 23: `-Xswiftc -DNOLA_BASELINE`).
+func batched(
+    search: BeamSearch, greedy: GreedyDecoding, model: GPT, prompts: [[Int]],
+    twoThreads: (@escaping @Sendable (GPT, ArraySlice<[Int]>) -> [[Int]]) -> [[Int]]
+) -> [(String, () -> [[Int]])] {
+    #if NOLA_BASELINE
+        return []
+    #else
+        return [
+            ("beam, batched", { search.decode(model, prompts: prompts).map(\.tokens) }),
+            ("beam, batched ×2 threads", { twoThreads { m, part in search.decode(m, prompts: Array(part), parallel: false).map(\.tokens) } }),
+            ("greedy, batched", { greedy.decode(model, prompts: prompts) }),
+        ]
+    #endif
 }
 
 /// A value shared by the two decoding threads, each touching only its own part.

@@ -40,6 +40,11 @@ void nola_gelu_backward_avx2(const float *dy, const float *x, const float *tanh_
 void nola_rowwise_linear_avx2(const float *x, size_t m, size_t k, const float *wt, size_t n, const float *bias, float *y);
 void nola_rowwise_linear_portable(const float *x, size_t m, size_t k, const float *wt, size_t n, const float *bias, float *y);
 
+/// 1 when the CPU running this has AVX-512 (F); the AVX-512 row-wise product gives the AVX2
+/// one's bits (the same fused multiply-adds in the same order per output), faster.
+int nola_math_avx512_available(void);
+void nola_rowwise_linear_avx512(const float *x, size_t m, size_t k, const float *wt, size_t n, const float *bias, float *y);
+
 /// One query of one head against `count` cached positions: s_t = scale <q, k_t>, p = softmax(s),
 /// out = sum over t of p_t v_t, t in order. Key and value t start at keys + i * stride and
 /// values + i * stride with i = index[t] (i = t when index is NULL: positions 0..<count); q,

@@ -35,7 +35,7 @@ public enum E2EDecoding {
     /// contiguous slice of `mrs` with `models[w]` alone. Each MR's search is independent of the
     /// others, so the outputs are those of one thread, in order. BLAS's thread count is left
     /// alone: it is global, and other threads (tests running side by side) may be training
-    /// with it; each worker's decoding runs on its own thread only.
+    /// with it; each worker keeps its products on its own thread (`parallel: false`).
     public static func decode(
         copies models: [GPT], tokenizer: BPETokenizer, mrs: [MeaningRepresentation], search: BeamSearch
     ) -> [String] {

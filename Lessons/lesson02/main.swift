@@ -69,8 +69,8 @@ if let measuredPeak, let nominal {
     lesson.say("""
         The measured peak is \(Format.percent(measuredPeak.gflops / nominal.gflops, 0)) of the nominal one: the \
         cores run \(measuredPeak.gflops > nominal.gflops ? "above" : "below") the clock /proc/cpuinfo reports \
-        (turbo raises it; other programs on a shared machine take cycles from the loop). Shares below are of \
-        the measured peak, the most FMAs these threads can issue here and now.
+        (turbo raises it; the loop counts its threads' CPU time, so other programs on a shared machine do \
+        not lower it). Shares below are of the measured peak, the most FMAs these threads can issue.
         """)
 }
 
@@ -114,9 +114,9 @@ for r in rows {
 lesson.show(table)
 if aboveOneHundred {
     lesson.say("""
-        * Above 100%: the peak loop and the product ran at different moments, and this machine's load \
-        or clock changed between them (a shared machine, or a core that boosts only while it runs \
-        alone). No product can exceed the FMAs the cores issue; rerun on a quiet machine.
+        * Above 100%: no product can exceed the FMAs the cores issue, so the clock changed between \
+        the peak loop and the product (a core boosts higher while the other idles, or the machine \
+        throttled); timing noise of a few percent does the same. Rerun on a quiet machine.
         """)
 }
 var figure = Figure(

@@ -244,13 +244,14 @@ lesson.say("""
         : "The model has begun to fit its training sentences better than new ones: more passes would widen the gap.") \
     (Figure loss_curve.)
     """)
+let trainInputs = trainSequences.map { $0.count - 1 }.reduce(0, +)  // every token but the last is an input
 if let rate = throughput.tokensPerSecond, let perStep = throughput.secondsPerStep {
     lesson.say("""
         What the machine did: \(Format.count(Int(rate))) tokens per second (\(Format.count(throughput.tokens)) real \
         tokens, padding excluded, in \(throughput.steps) steps of \(Format.seconds(perStep)) each; the first 3 \
         steps left out), forward, backward and AdamW on \(BLAS.threads) thread\(BLAS.threads == 1 ? "" : "s"). \
-        At that rate one pass over the \(Format.count(trainSequences.map(\.count).reduce(0, +))) tokens of the \
-        training sentences takes \(Format.seconds(throughput.seconds(forTokens: trainSequences.map(\.count).reduce(0, +)) ?? 0)).
+        At that rate one pass over the \(Format.count(trainInputs)) input tokens of the training sentences \
+        takes \(Format.seconds(throughput.seconds(forTokens: trainInputs) ?? 0)).
         """)
 }
 var lossFigure = Figure("loss_curve", title: "A small GPT learns restaurant sentences (the model of §4.1, at classroom scale)",

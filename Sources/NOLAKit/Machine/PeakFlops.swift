@@ -102,14 +102,15 @@ public struct PeakFlops: Sendable, Equatable {
 
 /// The peak measured rather than assumed: a short loop of independent fused multiply-adds
 /// (`nola_fma_loop`: 12 chains, more than any x86-64 core's FMA latency × units) on every thread
-/// at once, at the widest register the CPU has, timed by each thread itself:
+/// at once, at the widest register the CPU has, each thread timing its own CPU time:
 ///
-///     GFLOPS = Σ over threads (2 × 12 chains × floats per register × iterations) / seconds
+///     GFLOPS = Σ over threads (2 × 12 chains × floats per register × iterations) / CPU seconds
 ///
-/// It runs at whatever clock the cores reach under load (boost included), so a BLAS cannot pass
-/// it by more than timing noise. On a machine shared with other programs it is lower than on a
-/// quiet one (the loop gets fewer cycles), as everything timed there is: compare shares measured
-/// in the same run.
+/// It runs at the clock the cores reach with all of them busy (boost included), so a BLAS cannot
+/// pass it by more than timing noise. CPU time, not wall time: on a machine shared with other
+/// programs the loop is paused while they run, but each second it does run issues as many FMAs
+/// as on a quiet machine, so the peak stays the machine's (while wall-clock GFLOPS of a product
+/// drop: its share of the peak is then low, never above 100%).
 ///
 ///     if let peak = FMAThroughput.measure(threads: BLAS.threads) { print(peak.summary) }
 public struct FMAThroughput: Sendable, Equatable {
@@ -149,13 +150,12 @@ public struct FMAThroughput: Sendable, Equatable {
         return best
     }
 
-    /// Operations done and seconds taken by one loop on this thread.
+    /// Operations done by one loop on this thread, and the thread's CPU seconds they took.
     private static func run(width: Int, iterations: Int) -> (flops: Double, seconds: Double) {
         var checksum = 0.0
-        let start = ContinuousClock.now
+        let start = RandomThroughput.threadCPUSeconds()
         let flops = nola_fma_loop(Int32(width), iterations, &checksum)
-        let elapsed = ContinuousClock.now - start
-        return (flops, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
+        return (flops, max(RandomThroughput.threadCPUSeconds() - start, 1e-9))
     }
 
     /// One rate per thread, written under a lock.

@@ -32,8 +32,9 @@ public final class KeyValueCache {
         self.capacity = capacity
         self.width = width
         lengths = [Int](repeating: 0, count: rows)
-        keys = [[Float]](repeating: [Float](repeating: 0, count: rows * capacity * width), count: layers)
-        values = keys
+        // One buffer each (not one shared by copy-on-write, which the first write would copy).
+        keys = (0..<layers).map { _ in [Float](repeating: 0, count: rows * capacity * width) }
+        values = (0..<layers).map { _ in [Float](repeating: 0, count: rows * capacity * width) }
     }
 
     /// An empty cache sized for `model`'s context.
@@ -60,24 +61,31 @@ public final class KeyValueCache {
     }
 
     /// Row `r` becomes a copy of the old row `parents[r]` (its filled positions), for every block.
+    /// Only the moved rows are copied, through a scratch copy of their sources (a copy of the
+    /// whole cache per step, as the storage's copy-on-write would make, was most of a beam
+    /// search step).
     public func reorder(_ parents: [Int]) {
         checkPrecondition(
             parents.count == rows && parents.allSatisfy { $0 >= 0 && $0 < rows },
             "KeyValueCache.reorder: \(parents.count) parents for \(rows) rows")
-        guard parents != Array(0..<rows) else { return }
+        let moves = parents.enumerated().filter { $0.offset != $0.element }
+        guard !moves.isEmpty else { return }
         let oldLengths = lengths
+        let sources = Set(moves.map(\.element)).sorted()
         let stride = capacity * width
-        for l in 0..<layers {
-            for storage in [\KeyValueCache.keys, \KeyValueCache.values] {
-                let old = self[keyPath: storage][l]
-                self[keyPath: storage][l].withUnsafeMutableBufferPointer { dst in
-                    old.withUnsafeBufferPointer { src in
-                        for (r, p) in parents.enumerated() where r != p {
-                            (dst.baseAddress! + r * stride).update(from: src.baseAddress! + p * stride, count: oldLengths[p] * width)
-                        }
-                    }
+        func move(_ storage: inout [Float]) {
+            storage.withUnsafeMutableBufferPointer { buffer in
+                let base = buffer.baseAddress!
+                var saved: [Int: [Float]] = [:]
+                for p in sources { saved[p] = Array(UnsafeBufferPointer(start: base + p * stride, count: oldLengths[p] * width)) }
+                for (r, p) in moves {
+                    saved[p]!.withUnsafeBufferPointer { (base + r * stride).update(from: $0.baseAddress!, count: $0.count) }
                 }
             }
+        }
+        for l in 0..<layers {
+            move(&keys[l])
+            move(&values[l])
         }
         lengths = parents.map { oldLengths[$0] }
     }

@@ -15,7 +15,9 @@ __attribute__((target("avx2,fma"))) static double loop_avx2(long iterations) {
     const __m256 m = _mm256_set1_ps(0.9999999f), a = _mm256_set1_ps(1e-7f);
     for (long i = 0; i < iterations; i++) {
         for (int c = 0; c < CHAINS; c++) acc[c] = _mm256_fmadd_ps(acc[c], m, a);
+        // Every chain is an opaque register value each round: none can be folded away.
         __asm__ volatile("" : "+x"(acc[0]), "+x"(acc[1]), "+x"(acc[2]), "+x"(acc[3]), "+x"(acc[4]), "+x"(acc[5]));
+        __asm__ volatile("" : "+x"(acc[6]), "+x"(acc[7]), "+x"(acc[8]), "+x"(acc[9]), "+x"(acc[10]), "+x"(acc[11]));
     }
     float out[8];
     __m256 sum = acc[0];
@@ -31,6 +33,7 @@ __attribute__((target("avx512f"))) static double loop_avx512(long iterations) {
     for (long i = 0; i < iterations; i++) {
         for (int c = 0; c < CHAINS; c++) acc[c] = _mm512_fmadd_ps(acc[c], m, a);
         __asm__ volatile("" : "+v"(acc[0]), "+v"(acc[1]), "+v"(acc[2]), "+v"(acc[3]), "+v"(acc[4]), "+v"(acc[5]));
+        __asm__ volatile("" : "+v"(acc[6]), "+v"(acc[7]), "+v"(acc[8]), "+v"(acc[9]), "+v"(acc[10]), "+v"(acc[11]));
     }
     float out[16];
     __m512 sum = acc[0];

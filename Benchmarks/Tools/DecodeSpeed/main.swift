@@ -125,7 +125,7 @@ struct DecodeSpeed: ParsableCommand {
 /// The batched ways (not in a build against code from before issue 23: `-Xswiftc -DNOLA_BASELINE`).
 func batched(
     search: BeamSearch, greedy: GreedyDecoding, model: GPT, prompts: [[Int]],
-    twoThreads: (@escaping @Sendable (GPT, ArraySlice<[Int]>) -> [[Int]]) -> [[Int]]
+    twoThreads: @escaping (@escaping @Sendable (GPT, ArraySlice<[Int]>) -> [[Int]]) -> [[Int]]
 ) -> [(String, () -> [[Int]])] {
     #if NOLA_BASELINE
         return []

@@ -220,6 +220,7 @@ let bar = lesson.progress("training", total: steps, live: "training loss (nats p
 var epoch = 0
 var queue: [TokenBatch] = []
 var window: [Double] = []
+var throughput = TrainingThroughput(skipping: 3)  // the first steps size buffers and wake threads
 let (_, trainSeconds) = timed {
     for step in 1...steps {
         if queue.isEmpty {
@@ -228,7 +229,9 @@ let (_, trainSeconds) = timed {
         }
         let batch = queue.removeLast()
         do {
-            window.append(Double(try trainer.step(batch).loss))
+            let (result, seconds) = try timed { try trainer.step(batch) }
+            window.append(Double(result.loss))
+            throughput.record(tokens: batch.realTokens, seconds: seconds)
             bar.advance(plot: window.last)  // --live draws the loss as it goes
         } catch {
             Lesson.fail("\(error) — lower the peak rate (\(peakRate)) in cell 5.")
@@ -255,6 +258,16 @@ lesson.say("""
         : "The model has begun to fit its training sentences better than new ones: more passes would widen the gap.") \
     (Figure loss_curve.)
     """)
+let trainInputs = trainSequences.map { $0.count - 1 }.reduce(0, +)  // every token but the last is an input
+if let rate = throughput.tokensPerSecond, let perStep = throughput.secondsPerStep {
+    lesson.say("""
+        What the machine did: \(Format.count(Int(rate))) tokens per second (\(Format.count(throughput.tokens)) real \
+        tokens, padding excluded, in \(throughput.steps) steps of \(Format.seconds(perStep)) each; the first 3 \
+        steps left out), forward, backward and AdamW on \(BLAS.threads) thread\(BLAS.threads == 1 ? "" : "s"). \
+        At that rate one pass over the \(Format.count(trainInputs)) input tokens of the training sentences \
+        takes \(Format.seconds(throughput.seconds(forTokens: trainInputs) ?? 0)).
+        """)
+}
 var lossFigure = Figure("loss_curve", title: "A small GPT learns restaurant sentences (the model of §4.1, at classroom scale)",
                         x: "optimizer step (batches of \(batchSize) sentences)", y: "cross-entropy per token (nats)")
 lossFigure.add(.lines("training batches (mean of each \(evaluateEvery) steps, before their updates)", x: trainSteps,

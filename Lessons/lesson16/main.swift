@@ -236,7 +236,8 @@ struct Result { var train: [Double] = [], validation: [Double] = [], accuracy: [
                 var curve: [(Int, Double)] = [], trainable = 0, adapterBytes = 0 }
 var results: [String: Result] = [:]  // "<slug>@<bits>"
 let runs = formats.flatMap { f in methods.filter { $0.everyPrecision || f == .int8 }.map { (f, $0) } }
-let bar = lesson.progress("instruction tuning", total: runs.count * seeds.count * steps)
+let bar = lesson.progress("instruction tuning", total: runs.count * seeds.count * steps,
+                          live: "training loss (nats per response token)", liveX: ("step", Double(steps)))
 let (_, tuningSeconds) = timed {
     for (format, method) in runs {
         var result = Result()
@@ -248,7 +249,10 @@ let (_, tuningSeconds) = timed {
             let recipe = InstructionTuning.Recipe.table5(method.adapter!, steps: steps)
             let run: InstructionTuning.Run
             do {
-                run = try InstructionTuning.train(model, on: trainCorpus, recipe: recipe, seed: seed, probe: curveProbe) { bar.advance() }
+                run = try InstructionTuning.train(model, on: trainCorpus, recipe: recipe, seed: seed, probe: curveProbe) { step, loss in
+                    bar.advance()
+                    if seed == seeds[0] { bar.plot(x: Double(step), y: loss, series: "\(method.name) \(format.bits)-bit") }
+                }
             } catch {
                 Lesson.fail("\(method.name) on the \(format.rawValue) base: \(error)")
             }

@@ -95,10 +95,11 @@ public enum InstructionTuning {
     /// Trains the trainable tensors of `model` (attach adapters first) on `corpus` for
     /// `recipe.steps` steps (passes over the corpus reshuffled by `seed` each epoch), AdamW,
     /// warm-up then constant rate, clipping; evaluates `probe` at evenly spaced steps. `progress`
-    /// is called after every step. Throws `DivergenceError`.
+    /// is called after every step with the step number (1…steps) and its training loss. Throws
+    /// `DivergenceError`.
     public static func train(
         _ model: LlamaModel, on corpus: Corpus, recipe: Recipe, seed: UInt64, probe: [TokenBatch],
-        progress: () -> Void = {}
+        progress: (_ step: Int, _ loss: Double) -> Void = { _, _ in }
     ) throws -> Run {
         checkPrecondition(corpus.count > 0 && recipe.steps > 0, "InstructionTuning.train: \(corpus.count) examples, \(recipe.steps) steps")
         let optimizer = Adam.adamW(parameters: model.parameters, learningRate: recipe.learningRate, weightDecay: recipe.weightDecay)
@@ -122,7 +123,7 @@ public enum InstructionTuning {
             run.stepCPUSeconds.append(ProcessMemory.cpuSeconds - cpu)
             run.losses.append(Double(result.loss))
             if step % every == 0 || step == total { run.curve.append((step, trainer.evaluate(probe))) }
-            progress()
+            progress(step, Double(result.loss))
         }
         return run
     }

@@ -9,8 +9,8 @@
 #
 # The commit's tree is exported (git archive) into DIR, this checkout's Benchmarks/Package.swift,
 # Tools/GPTSpeed, Tools/DecodeSpeed and pytorch/gpt_step.py are copied over it, and both tools
-# are built in release. gpt-speed's child mode uses only NOLAKit API that 96050c2 already had;
-# decode-speed leaves its batched decoders out (NOLA_BASELINE).
+# are built in release. gpt-speed's child mode uses only NOLAKit API that 96050c2 already had
+# (its --phases mode is left out, NOLA_BASELINE); decode-speed leaves its batched decoders out.
 set -euo pipefail
 commit=${1:-96050c2}
 dir=${2:-/tmp/nola-baseline}
@@ -22,6 +22,6 @@ rm -rf "$dir/Benchmarks/Tools/GPTSpeed" "$dir/Benchmarks/Tools/DecodeSpeed"
 cp -R "$here/Tools/GPTSpeed" "$here/Tools/DecodeSpeed" "$dir/Benchmarks/Tools/"
 cp "$here/Package.swift" "$dir/Benchmarks/Package.swift"
 cp "$here/pytorch/gpt_step.py" "$dir/Benchmarks/pytorch/gpt_step.py"
-(cd "$dir/Benchmarks" && swift build -c release --product gpt-speed >&2 \
+(cd "$dir/Benchmarks" && swift build -c release --product gpt-speed -Xswiftc -DNOLA_BASELINE >&2 \
     && swift build -c release --product decode-speed -Xswiftc -DNOLA_BASELINE >&2)
 echo "$dir/Benchmarks/.build/release/gpt-speed"

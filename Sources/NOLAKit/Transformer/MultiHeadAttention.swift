@@ -48,6 +48,10 @@ public final class MultiHeadAttention {
 
     /// `O` from `qkv: (B·T, 3C)` under `mask` → `(B·T, C)`.
     public func forward(_ qkv: Matrix, mask: AttentionMask) -> Matrix {
+        StepPhaseRecorder.time(.attention) { forwardPass(qkv, mask: mask) }
+    }
+
+    private func forwardPass(_ qkv: Matrix, mask: AttentionMask) -> Matrix {
         let (c, nh, t) = (dimension, heads, mask.length)
         checkPrecondition(
             qkv.rows == mask.rows && qkv.cols == 3 * c,
@@ -112,6 +116,10 @@ public final class MultiHeadAttention {
 
     /// `dqkv: (B·T, 3C)` from `dO: (B·T, C)` of the last forward.
     public func backward(_ dOut: Matrix) -> Matrix {
+        StepPhaseRecorder.time(.attention) { backwardPass(dOut) }
+    }
+
+    private func backwardPass(_ dOut: Matrix) -> Matrix {
         let (c, nh, t) = (dimension, heads, mask.length)
         checkPrecondition(
             dOut.rows == qkv.rows && dOut.cols == c && qkv.rows == mask.rows,

@@ -251,26 +251,34 @@ public final class Linear: Layer {
 
     // MARK: Row and column loops
 
-    /// Copies the row vector `b: (1, n)` into every row of `y: (batch, n)`.
+    /// Copies the row vector `b: (1, n)` into every row of `y: (batch, n)` (rows split across
+    /// cores when there are many).
     static func broadcastRows(_ b: Matrix, into y: inout Matrix) {
         let n = y.cols
+        guard n > 0 else { return }
         b.data.withUnsafeBufferPointer { pb in
             y.data.withUnsafeMutableBufferPointer { py in
-                for i in 0..<y.rows {
-                    (py.baseAddress! + i * n).update(from: pb.baseAddress!, count: n)
+                let (source, rows) = (pb.baseAddress!, py.baseAddress!)
+                Parallel.forEachSlice(y.rows, minimumPerWorker: max(1, 65_536 / n)) { _, slice in
+                    for i in slice { (rows + i * n).update(from: source, count: n) }
                 }
             }
         }
     }
 
-    /// `sums[j] += Σ_i m[i, j]`.  `m: (batch, n)`, `sums: (1, n)`.
+    /// `sums[j] += Σ_i m[i, j]`, each column summed in row order (columns split across cores when
+    /// there are many: the same sums on any number of cores).  `m: (batch, n)`, `sums: (1, n)`.
     static func addColumnSums(_ m: Matrix, into sums: inout Matrix) {
-        let n = m.cols
+        let (rows, n) = (m.rows, m.cols)
+        guard rows > 0, n > 0 else { return }
         m.data.withUnsafeBufferPointer { pm in
             sums.data.withUnsafeMutableBufferPointer { ps in
-                for i in 0..<m.rows {
-                    let row = pm.baseAddress! + i * n
-                    for j in 0..<n { ps[j] += row[j] }
+                let (base, total) = (pm.baseAddress!, ps.baseAddress!)
+                Parallel.forEachSlice(n, minimumPerWorker: max(16, 65_536 / rows)) { _, columns in
+                    for i in 0..<rows {
+                        let row = base + i * n
+                        for j in columns { total[j] += row[j] }
+                    }
                 }
             }
         }

@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// The kinds of work a training step is made of, as `StepPhaseRecorder` times them. Each layer
 /// names its own phase (a `Linear` layer's products are `.linear`, LoRA or NOLA inside it
 /// `.adapters`, …); time spent outside every phase is `.other`.
@@ -57,9 +65,10 @@ public enum StepPhase: Int, CaseIterable, Sendable {
 /// programs delay the step but do not add to it. On more threads, the process's CPU time also
 /// counts the other threads' work (and OpenBLAS's workers spinning while they wait).
 ///
-/// Layers report their phases through `StepPhaseRecorder.time`, which costs one test of a
-/// global when nothing records. Phases are entered on the thread that runs the step only (never
-/// inside `Parallel`'s workers); record one step at a time.
+/// Layers report their phases through `StepPhaseRecorder.time`, which costs one read of a
+/// thread-local value when nothing records. A recorder sees the phases entered on the thread
+/// that calls `record` (the layers enter them there, never inside `Parallel`'s workers); other
+/// threads, training other models meanwhile, are not recorded.
 public final class StepPhaseRecorder {
     /// Seconds per phase (indexed by `StepPhase.rawValue`) on each clock, summed over the
     /// recorded steps.
@@ -93,8 +102,17 @@ public final class StepPhaseRecorder {
     /// What has been recorded so far.
     public private(set) var times = Times()
 
-    /// The recorder layers report to, while `record` runs.
-    nonisolated(unsafe) private static var active: StepPhaseRecorder?
+    /// The recorder of the calling thread, while its `record` runs: a thread-local value.
+    private static let key: pthread_key_t = {
+        var key = pthread_key_t()
+        checkPrecondition(pthread_key_create(&key, nil) == 0, "StepPhaseRecorder: no thread-local key left")
+        return key
+    }()
+
+    private static var active: StepPhaseRecorder? {
+        guard let raw = pthread_getspecific(key) else { return nil }
+        return Unmanaged<StepPhaseRecorder>.fromOpaque(raw).takeUnretainedValue()
+    }
 
     private var stack: [StepPhase] = []
     private var mark = Clocks.now
@@ -104,17 +122,17 @@ public final class StepPhaseRecorder {
     /// Runs `step` (one training step) with its phases recorded into `times`.
     @discardableResult
     public func record<R>(_ step: () throws -> R) rethrows -> R {
-        checkPrecondition(Self.active == nil, "StepPhaseRecorder: another recorder is already recording")
+        checkPrecondition(Self.active == nil, "StepPhaseRecorder: another recorder is already recording on this thread")
         stack = [.other]
         mark = Clocks.now
-        Self.active = self
+        pthread_setspecific(Self.key, Unmanaged.passUnretained(self).toOpaque())
         defer {
             charge()
-            Self.active = nil
+            pthread_setspecific(Self.key, nil)
             stack = []
             times.steps += 1
         }
-        return try step()
+        return try withExtendedLifetime(self) { try step() }
     }
 
     /// Runs `body` as `phase` of the step being recorded (just runs it when none is).

@@ -22,7 +22,15 @@ extension GPTSpeed {
         print("load average \(load) at the start (on a shared machine wall times are slowed; thread CPU time at 1 thread is the steady figure).")
         print(OpenBLASInfo.current.summary + "\n")
         var results: [String: [StepPhaseRecorder.Times]] = [:]
+        var sgemmCPU: [Int: [Double]] = [:]
         for round in 1...rounds {
+            for t in threadList {
+                let lines = try Self.capture(CommandLine.arguments[0], ["--child", "sgemm", "--threads", String(t)])
+                if let line = lines.last, let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Double],
+                   let gflops = object["cpu_gflops"] {
+                    sgemmCPU[t, default: []].append(gflops)
+                }
+            }
             for size in shapes {
                 for t in threadList {
                     for setting in settingList {
@@ -52,15 +60,32 @@ extension GPTSpeed {
                         return values[values.count / 2]
                     }
                     let totalThread = ms(\.threadCPU, nil)
-                    var table = Table(["phase", "wall ms", "thread CPU ms", "process CPU ms", "share of thread CPU"])
+                    let roofline = Roofline(size: size, adapterRank: Self.method(setting) == nil ? nil : 4)
+                    let counted: [StepPhase: Double] = [
+                        .linear: roofline.matrixProducts, .adapters: roofline.adapters, .attention: roofline.attention,
+                        .logitsAndLoss: roofline.unembedding,
+                    ]
+                    /// GFLOPS per CPU second of all threads (at 1 thread: of the stepping thread).
+                    func rate(_ flops: Double?, _ i: Int?) -> String {
+                        guard let flops, flops > 0 else { return "" }
+                        return Format.fixed(flops / (ms(\.processCPU, i) / 1000) / 1e9, 1)
+                    }
+                    var table = Table(["phase", "wall ms", "thread CPU ms", "process CPU ms", "share of thread CPU", "GFLOP per CPU s"])
                     for phase in StepPhase.allCases {
                         let i = phase.rawValue
                         table.row([phase.label, Format.fixed(ms(\.wall, i), 2), Format.fixed(ms(\.threadCPU, i), 2), Format.fixed(ms(\.processCPU, i), 2),
-                                   Format.percent(ms(\.threadCPU, i) / max(totalThread, 1e-12), 1)])
+                                   Format.percent(ms(\.threadCPU, i) / max(totalThread, 1e-12), 1), rate(counted[phase], i)])
                     }
-                    table.row(["step", Format.fixed(ms(\.wall, nil), 2), Format.fixed(totalThread, 2), Format.fixed(ms(\.processCPU, nil), 2), "100%"])
+                    table.row(["step", Format.fixed(ms(\.wall, nil), 2), Format.fixed(totalThread, 2), Format.fixed(ms(\.processCPU, nil), 2), "100%",
+                               rate(roofline.total, nil)])
                     print("   \(setting), \(t) thread\(t == 1 ? "" : "s") (per step, median of \(runs.count) rounds; a total is the median of totals)")
                     print(table.rendered().split(separator: "\n").map { "   " + $0 }.joined(separator: "\n"))
+                    if let s = sgemmCPU[t], !s.isEmpty {
+                        let sgemm = s.sorted()[s.count / 2]
+                        let step = roofline.total / (ms(\.processCPU, nil) / 1000) / 1e9
+                        print("   sgemm n = 1024 at \(t) thread\(t == 1 ? "" : "s"): \(Format.fixed(sgemm, 1)) GFLOP per CPU second; the step reaches "
+                            + "\(Format.percent(step / sgemm, 0)) of it (per CPU second: the steady measure at 1 thread)")
+                    }
                 }
             }
             print("")

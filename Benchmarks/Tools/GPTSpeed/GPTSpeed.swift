@@ -97,6 +97,16 @@ struct GPTSpeed: ParsableCommand {
         var cpuMedian: Double? { cpu.isEmpty ? nil : cpu.sorted()[cpu.count / 2] }
     }
 
+    /// Parses as the lessons parse (a bad argument: one line, exit 64); a failure is one line, exit 1.
+    static func main() {
+        let command = parseLessonOptions()
+        do {
+            try command.run()
+        } catch {
+            Lesson.fail("\(error)")
+        }
+    }
+
     func run() throws {
         if let child { return try runChild(child) }
         #if !NOLA_BASELINE
@@ -194,6 +204,9 @@ struct GPTSpeed: ParsableCommand {
             print("")
         }
         print("Targets (issue 23, at 2 threads): ≥ 75% of sgemm for d ≥ 256, ≥ 60% at d = 128; 1 → 2 threads ≥ 1.8×; ours ≤ 0.85× PyTorch.")
+        #if !NOLA_BASELINE
+        Lesson.checkStandardOutput("the tables")  // tables lost to a full disk are one line and exit 1
+        #endif
     }
 
     // MARK: Children
@@ -232,6 +245,9 @@ struct GPTSpeed: ParsableCommand {
         }
         let data = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])
         print(String(decoding: data, as: UTF8.self))
+        #if !NOLA_BASELINE
+        Lesson.checkStandardOutput("the timing")
+        #endif
     }
 
     /// Every setting of `executable`'s steps for `size` at `threads`, each in its own process.

@@ -74,8 +74,9 @@ public enum E2EDecoding {
         outputs.map(oneLine).joined(separator: "\n") + "\n"
     }
 
-    /// The scorer's references file: one reference per line, instances separated by a blank line.
+    /// The scorer's references file: one reference per line, each instance followed by a blank
+    /// line (so that a file of one instance is not read as one reference per line).
     public static func referencesFile(_ references: [[String]]) -> String {
-        references.map { $0.map(oneLine).joined(separator: "\n") }.joined(separator: "\n\n") + "\n"
+        references.map { $0.map(oneLine).joined(separator: "\n") + "\n\n" }.joined()
     }
 }

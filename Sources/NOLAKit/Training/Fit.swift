@@ -24,6 +24,9 @@ public struct FitConfiguration: Sendable {
     public var schedule: LearningRateSchedule?
     /// Evaluate on the validation set after every epoch (true) or only after the last (false).
     public var evaluateEveryEpoch: Bool
+    /// Examples per forward pass when evaluating (a network that keeps large activations, a
+    /// convolutional one, needs fewer than the default 1,000 to stay small in memory).
+    public var evaluationBatchSize = 1000
 
     public init(
         epochs: Int, batchSize: Int, seed: UInt64, schedule: LearningRateSchedule? = nil,
@@ -82,7 +85,7 @@ public func fit(
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
         var validationLoss = Double.nan, validationAccuracy = Double.nan
         if let validation, configuration.evaluateEveryEpoch || epoch == configuration.epochs - 1 {
-            (validationLoss, validationAccuracy) = evaluate(model, on: validation)
+            (validationLoss, validationAccuracy) = evaluate(model, on: validation, batchSize: configuration.evaluationBatchSize)
         }
         let record = EpochRecord(
             epoch: epoch + 1, trainLoss: sum / Double(max(1, batches)),

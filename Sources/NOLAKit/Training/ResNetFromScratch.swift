@@ -1,0 +1,172 @@
+import Foundation
+
+/// Training ResNet-20 from scratch with a few numbers: the paper's appendix A.2, "CNN on
+/// ImageNet100 and CIFAR-10", Table 8 (lesson 15).
+///
+/// ```swift
+/// let task = try ResNetFromScratch(source: .synthetic, seed: 1, trainCount: 2560)
+/// let run = try task.run(.nola, seed: 1, recipe: .init(epochs: 3))
+/// print(run.trainable, run.testAccuracy)          // 12,876 numbers
+/// ```
+///
+/// The network is `ResNet.resnet20` on one-channel digits, with PyTorch's default random
+/// initialisation `W₀` drawn from the run's seed and never pretrained. A method decides what
+/// trains (Table 8's budgets; `ConvNetShape` derives the paper's counts):
+///
+/// | method | what trains | trainable here |
+/// | --- | --- | --- |
+/// | `dense` | every parameter | 269,434 |
+/// | `pranc` | `W = W₀ + s Σ_{i<500} α_i W_i` on each of the 20 kernel matrices and the classifier (10,000 coefficients), BatchNorm γ, β | 11,376 |
+/// | `lora` | `M = M₀ + (c/r) B A` of rank 3 on each `(out·3, in·3)` kernel matrix (loralib's r = 1), rank 1 on the classifier, its bias, BatchNorm γ, β | 13,277 |
+/// | `nola` | `M = M₀ + (c/r) B A`, `A`, `B` mixtures of `k = l = 250` random matrices per convolution, `1,000` for the classifier, rank `nolaRank`; BatchNorm γ, β | 12,876 |
+///
+/// `W₀` is kept and frozen for the three compressed methods: `W = W₀ + ΔW`, as lesson 8 does
+/// for the MLP (the paper trains "from scratch" and does not say what `W₀` is; PRANC's code
+/// starts from a random network and adds its combination to it). The paper's recipe: Adam, rate
+/// 1e-3, batch 256. Its 12,752 for PRANC also counts BatchNorm's running averages (1,376 numbers
+/// here too), which are stored, never trained.
+public final class ResNetFromScratch {
+    /// The methods of Table 8.
+    public enum Method: String, Sendable, CaseIterable, Codable {
+        case dense, pranc, lora, nola
+
+        /// "trained model", "PRANC", "LoRA", "NOLA": the names of Table 8's rows.
+        public var paperName: String {
+            switch self {
+            case .dense: "trained model"
+            case .pranc: "PRANC"
+            case .lora: "LoRA"
+            case .nola: "NOLA"
+            }
+        }
+    }
+
+    /// Table 8's budgets, and the constants the paper leaves open.
+    public struct Budgets: Sendable, Equatable, Codable {
+        /// NOLA's `k = l` per convolution (paper: 250) and for the classifier (paper: 1,000).
+        public var nolaConvolution = 250
+        public var nolaClassifier = 1000
+        /// NOLA's rank (the paper gives rank 64 for ResNet-18, and none for ResNet-20).
+        public var nolaRank = 64
+        /// NOLA's scale `c/r`.
+        public var nolaC: Float = 1
+        /// PRANC's coefficients per adapted matrix (20 × 500 = the 10,000 of PRANC's paper).
+        public var prancPerMatrix = 500
+        /// PRANC's basis scale `s` (each `s·W_i` about as large as PyTorch's init of a 64-input layer).
+        public var prancScale: Float = 0.125
+        /// LoRA's rank in loralib's terms: rank `3r` on a 3×3 kernel's matrix, `r` on the classifier.
+        public var loraRank = 1
+        /// LoRA's scale `c/r`.
+        public var loraC: Float = 1
+
+        public init() {}
+    }
+
+    /// How a run trains: Adam at `learningRate` (PyTorch's defaults otherwise), `batchSize`, a
+    /// constant rate, seeded batches.
+    public struct Recipe: Sendable, Equatable, Codable {
+        public var epochs: Int
+        public var batchSize: Int
+        public var learningRate: Float
+
+        public init(epochs: Int, batchSize: Int = 256, learningRate: Float = 1e-3) {
+            checkPrecondition(epochs >= 0 && batchSize > 0 && learningRate > 0,
+                              "ResNetFromScratch.Recipe: epochs \(epochs), batch \(batchSize), rate \(learningRate)")
+            self.epochs = epochs
+            self.batchSize = batchSize
+            self.learningRate = learningRate
+        }
+    }
+
+    public let splits: DigitSplits
+    public let budgets: Budgets
+
+    /// Loads the digits: `trainCount` training, `validationCount` validation (watched every
+    /// epoch) and `testCount` test digits (scored once, at the end). Throws `DataFileError` when
+    /// MNIST is asked for and missing.
+    public init(source: DigitSource, seed: UInt64, trainCount: Int, validationCount: Int = 1000, testCount: Int = 2000,
+                budgets: Budgets = Budgets()) throws {
+        splits = try source.loadSplits(trainCount: trainCount, validationCount: validationCount, testCount: testCount, seed: seed)
+        self.budgets = budgets
+    }
+
+    /// A freshly initialised ResNet-20 from `seed` with `method` attached and the right tensors
+    /// trainable; the adapters' random tensors come from the same seed.
+    public func makeModel(_ method: Method, seed: UInt64) -> ResNet {
+        let net = ResNet.resnet20(input: .digit, classes: DigitDataset.classCount, seed: seed)
+        let convolutions = Set(net.convolutions.map(\.name))
+        let b = budgets
+        switch method {
+        case .dense:
+            return net
+        case .pranc:
+            net.attach(.pranc(n: b.prancPerMatrix, s: b.prancScale, onTheFly: false), seed: seed)
+        case .lora:
+            net.attach(.lora(rank: 3 * b.loraRank, c: b.loraC), seed: seed, sites: convolutions)
+            net.attach(.lora(rank: b.loraRank, c: b.loraC), seed: seed, sites: ["fc"], freezingModel: false)
+            net.fc.bias?.isTrainable = true
+        case .nola:
+            let (r, c) = (b.nolaRank, b.nolaC)
+            net.attach(.nola(rank: r, k: b.nolaConvolution, l: b.nolaConvolution, c: c, basis: .shared), seed: seed, sites: convolutions)
+            net.attach(.nola(rank: r, k: b.nolaClassifier, l: b.nolaClassifier, c: c, basis: .shared), seed: seed, sites: ["fc"],
+                       freezingModel: false)
+        }
+        for bn in net.batchNorms {
+            bn.gamma.isTrainable = true
+            bn.beta.isTrainable = true
+        }
+        return net
+    }
+
+    /// What one run gives.
+    public struct Run: Sendable, Codable, Equatable {
+        public var method: Method
+        public var seed: UInt64
+        /// Trainable numbers.
+        public var trainable: Int
+        /// Per epoch: training loss and accuracy (each batch judged before its update), validation
+        /// loss and accuracy after the epoch, seconds of training steps.
+        public var epochs: [Epoch]
+        /// Accuracy on the test set after the last epoch.
+        public var testAccuracy: Double
+        /// Optimizer steps taken.
+        public var steps: Int
+
+        public struct Epoch: Sendable, Codable, Equatable {
+            public var epoch: Int
+            public var trainLoss: Double
+            public var trainAccuracy: Double
+            public var validationAccuracy: Double
+            public var seconds: Double
+        }
+
+        /// Seconds of training steps, evaluation excluded.
+        public var seconds: Double { epochs.map(\.seconds).reduce(0, +) }
+        public var secondsPerStep: Double { seconds / Double(max(1, steps)) }
+    }
+
+    /// Trains a fresh network with `method` from `seed` (initial weights, adapters' random
+    /// tensors and batch order all follow from it), scoring the validation set after every epoch
+    /// and the test set after the last. Throws `DivergenceError` on a NaN or infinite loss.
+    public func run(
+        _ method: Method, seed: UInt64, recipe: Recipe, afterStep: (Int) -> Void = { _ in },
+        afterEpoch: (EpochRecord) -> Void = { _ in }
+    ) throws -> Run {
+        let model = makeModel(method, seed: seed)
+        let parameters = model.parameters
+        let optimizer = Adam(parameters: parameters, learningRate: recipe.learningRate)
+        var configuration = FitConfiguration(epochs: recipe.epochs, batchSize: recipe.batchSize, seed: seed &+ 1)
+        configuration.evaluationBatchSize = recipe.batchSize
+        let history = try fit(
+            model, optimizer: optimizer, train: splits.train, validation: splits.validation, configuration: configuration,
+            afterStep: { step, _ in afterStep(step) }, afterEpoch: afterEpoch)
+        let test = evaluate(model, on: splits.test, batchSize: recipe.batchSize).accuracy
+        return Run(
+            method: method, seed: seed, trainable: parameters.trainableCount,
+            epochs: history.map {
+                Run.Epoch(epoch: $0.epoch, trainLoss: $0.trainLoss, trainAccuracy: $0.trainAccuracy,
+                          validationAccuracy: $0.validationAccuracy, seconds: $0.seconds)
+            },
+            testAccuracy: test, steps: optimizer.stepCount)
+    }
+}

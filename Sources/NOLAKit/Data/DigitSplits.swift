@@ -14,6 +14,10 @@ public struct DigitSplits: Sendable {
     /// Where the three came from.
     public let origin: Origin
 
+    public init(train: DigitDataset, validation: DigitDataset, test: DigitDataset, origin: Origin) {
+        (self.train, self.validation, self.test, self.origin) = (train, validation, test, origin)
+    }
+
     /// Where a `DigitSplits` came from.
     public enum Origin: Sendable, Equatable {
         /// Three disjoint ranges of synthetic digits of this seed.

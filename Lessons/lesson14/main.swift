@@ -69,7 +69,7 @@ lesson.say("""
 // set that picks the rate, and a separate test set that scores. --full runs both.
 lesson.cell(2, "The downstream tasks: new classes and a new domain")
 for task in tasks {
-    lesson.say("\(task.source): pool of \(Format.count(task.pool.count)), validation \(Format.count(task.validation.count)), "
+    lesson.say("\(task.source): pool of \(Format.count(task.pool.count)) (\(task.pool.name)), validation \(Format.count(task.validation.count)), "
         + "test \(Format.count(task.test.count)) (\(task.test.name)).")
 }
 let letters = SyntheticLetters.generate(count: 20, seed: lesson.seed)

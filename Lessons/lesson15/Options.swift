@@ -11,7 +11,7 @@ struct Options: ParsableCommand {
     @OptionGroup var common: CommonOptions
     @OptionGroup var data: DataOptions
 
-    @Option(help: ArgumentHelp("Epochs per run (default: 1 with --quick, 3, or 2 with --full).", valueName: "N"))
+    @Option(help: ArgumentHelp("Epochs per run (default: 2; 1 with --quick).", valueName: "N"))
     var epochs: Int?
 
     @Option(help: ArgumentHelp(
@@ -65,14 +65,13 @@ struct Plan {
                 warn("--full trains on MNIST when it is in \(MNIST.defaultFolder) (see data/README.md); using the synthetic digits.")
             }
         }
-        let real = source != .synthetic
         return Plan(
             source: source,
-            trainCount: scale.pick(quick: 512, standard: real ? 2560 : 2560, full: 55_000),
-            validationCount: scale.pick(quick: 256, standard: 1000, full: 5000),
-            testCount: scale.pick(quick: 256, standard: 2000, full: 10_000),
-            epochs: options.epochs ?? scale.pick(quick: 1, standard: 3, full: 2),
-            batchSize: scale.pick(quick: 128, standard: 128, full: 256),
+            trainCount: scale.pick(quick: 256, standard: 2048, full: 55_000),
+            validationCount: scale.pick(quick: 128, standard: 1000, full: 5000),
+            testCount: scale.pick(quick: 128, standard: 2000, full: 10_000),
+            epochs: options.epochs ?? scale.pick(quick: 1, standard: 2, full: 2),
+            batchSize: scale.pick(quick: 64, standard: 64, full: 256),
             seeds: (0..<UInt64(scale.pick(quick: 1, standard: 1, full: 3))).map { seed &+ $0 },
             timingRounds: scale.pick(quick: 1, standard: 2, full: 3),
             timingSteps: scale.pick(quick: 1, standard: 2, full: 5),

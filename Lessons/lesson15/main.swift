@@ -13,7 +13,7 @@
 //   • how far about 13,000 trained numbers carry a ResNet-20 trained from a random start;
 //   • why NOLA beats PRANC on time, and by how much when the convolutions dominate a step.
 //
-// Run: swift run lesson15                 (≈1 min: synthetic digits, 3 epochs of 2,560, one seed)
+// Run: swift run lesson15                 (≈1 min: synthetic digits, 2 epochs of 2,048, one seed)
 //      swift run lesson15 --quick         (CI smoke run)
 //      swift run lesson15 --data mnist    (real MNIST: its training split trains, its test split tests)
 //      swift run -c release lesson15 --full   (MNIST, 55,000 digits, 3 seeds; hours on 2 cores;
@@ -225,14 +225,14 @@ lesson.cell(5, "Accuracy against the numbers trained")
 var scatter = Figure("accuracy_vs_parameters", title: "ResNet-20 from scratch: test accuracy against numbers trained (cf. paper Table 8)",
                      x: "trainable numbers (log scale)", y: "test accuracy (%), \(seedsText)")
 scatter.logX = true
-scatter.xRange = 5_000...600_000
-scatter.legend = .bottomRight
+scatter.xRange = 8_000...500_000
+scatter.legend = .below
 for m in methods {
     let a = accuracy[m]!
     scatter.add(.errorBars("\(m.paperName): \(Format.count(runs[m]![0].trainable)), \(Format.fixed(100 * a.mean, 1))%",
                            x: [Double(runs[m]![0].trainable)], y: [100 * a.mean], error: [100 * a.std], connected: false, color: m.color))
 }
-scatter.add(.points("paper, CIFAR-10 (other data, 200 epochs)", x: methods.map { Double($0.paper.count) },
+scatter.add(.points("the paper's Table 8 (CIFAR-10: other images, longer training)", x: methods.map { Double($0.paper.count) },
                     y: methods.map(\.paper.accuracy), color: .base))
 scatter.yRange = 0...100
 lesson.save(scatter)

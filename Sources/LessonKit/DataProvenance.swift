@@ -22,3 +22,14 @@ extension DigitSplits {
         }
     }
 }
+
+/// Which MNIST files a lesson's digits came from, for `--data mnist` (nil for the synthetic
+/// digits): the training split when `data/mnist` has it, else the test split alone.
+public func mnistSplitNote(_ source: DigitSource) -> String? {
+    guard case .mnist(let folder) = source else { return nil }
+    return MNIST.isPresent(.train, in: folder)
+        ? "MNIST: training digits from the 60,000-digit training split, validation digits from the 10,000-digit test split"
+        : "MNIST without its training files (only the t10k files are in \(folder)): training and validation digits both "
+            + "come from the 10,000-digit test split (8,000 and 2,000 of it); put train-images-idx3-ubyte.gz and "
+            + "train-labels-idx1-ubyte.gz there to train on the training split"
+}

@@ -246,7 +246,7 @@ table10.row(["NOLA on Q,V", Format.count(nolaQV.trainableCount(configuration))] 
 table10.row(["NOLA on the MLP", Format.count(nolaMLP.trainableCount(configuration))] + columns.map { cellText($0, $1, nolaMLP) }
             + ["87.9 / 92.2"])
 let table10Differences = columns.map { difference($0, $1, nolaMLP, nolaQV) }
-table10.row(["MLP − Q,V (points)", ""] + table10Differences.map(shown) + ["+0.9 / +0.6"])
+table10.row(["MLP − Q,V (points)", "—"] + table10Differences.map(shown) + ["+0.9 / +0.6"])
 lesson.show(table10)
 let mlpAhead = table10Differences.filter { $0.value > 0 }.count
 let mlpBehindBeyondNoise = table10Differences.filter { $0.value < -$0.noise && $0.noise > 0 }.count

@@ -78,12 +78,17 @@ lesson.say("A small kernel, 2 → 2 channels, read into its 6×6 matrix (each en
 lesson.show(smallReshapeTable())
 lesson.save(kernelLayoutFigure(outputs: 16, inputs: 16))
 var sites = Table(["kernel (out, in, 3, 3)", "how many", "matrix M", "LoRA rank 3 trains", "NOLA trains", "PRANC trains"])
-let shapes = Dictionary(grouping: task.makeModel(.dense, seed: lesson.seed).convolutions) { "\($0.geometry.outputChannels)×\($0.geometry.input.channels)" }
-for conv in task.makeModel(.dense, seed: lesson.seed).convolutions where shapes["\(conv.geometry.outputChannels)×\(conv.geometry.input.channels)"]![0] === conv {
+var seen: [String: Int] = [:]  // kernel shape → how many, in order of first appearance
+var firstOfShape: [Conv2d] = []
+for conv in reference.convolutions {
+    let key = "(\(conv.geometry.outputChannels), \(conv.geometry.input.channels), 3, 3)"
+    if seen[key] == nil { firstOfShape.append(conv) }
+    seen[key, default: 0] += 1
+}
+for conv in firstOfShape {
     let (rows, cols) = (conv.kernel.outputs, conv.kernel.inputs)
-    sites.row(["(\(conv.geometry.outputChannels), \(conv.geometry.input.channels), 3, 3)",
-               "\(shapes["\(conv.geometry.outputChannels)×\(conv.geometry.input.channels)"]!.count)", "\(rows)×\(cols)",
-               Format.count(3 * (rows + cols)), "250 + 250", "500"])
+    let key = "(\(conv.geometry.outputChannels), \(conv.geometry.input.channels), 3, 3)"
+    sites.row([key, "\(seen[key]!)", "\(rows)×\(cols)", Format.count(3 * (rows + cols)), "250 + 250", "500"])
 }
 sites.row(["fc (10, 64)", "1", "10×64", "1 · 74 + 10 bias", "1,000 + 1,000", "500"])
 lesson.show(sites)

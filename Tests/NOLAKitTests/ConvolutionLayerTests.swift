@@ -250,6 +250,21 @@ struct ConvolutionLayerTests {
         }
     }
 
+    @Test("PRANC with one coefficient vector for the whole network: n trained numbers, each spanning every layer; its gradient",
+          arguments: [false, true])
+    func wholeNetworkPRANC(onTheFly: Bool) {
+        let net = ResNet(input: ImageShape(channels: 1, height: 6, width: 6), widths: [2, 4], blocksPerStage: 1, classes: 3, seed: 37)
+        let alpha = net.attachWholeModelPRANC(n: 7, s: 0.3, seed: 38, onTheFly: onTheFly)
+        #expect(net.parameters.trainableCount == 7 && net.adapters.count == 6)
+        #expect(net.adapters.allSatisfy { ($0 as? PRANCAdapter)?.alpha === alpha })
+        alpha.value = randomMatrix(1, 7, seed: 39, bound: 0.5)
+        let x = randomMatrix(4, 36, seed: 40)
+        let r = randomMatrix(4, 3, seed: 41)
+        _ = net.forward(x)
+        _ = net.backward(r)
+        expectGradientsMatch([alpha], checker: GradientCheck(step: 1e-4, tolerance: 1e-2)) { GradientCheck.weightedSum(net.forward(x), r) }
+    }
+
     @Test("ResNet-20: 269,722 parameters for CIFAR (Table 8), 269,434 for one-channel digits; 19 convolutions, 20 adapter sites")
     func resNet20Counts() {
         #expect(ResNet.resnet20(input: ImageShape(channels: 3, height: 32, width: 32), seed: 1).parameters.totalCount == 269_722)

@@ -97,8 +97,10 @@ extension AdaptableModel {
     /// per-layer PRANC basis of `n` matrices from stream `BasisSeeds.pranc` of the site's seed.
     /// Every step runs through `n ×` (all adapted weights) random numbers twice, which is what
     /// NOLA's paper compares against ("4.6 times faster"). `onTheFly` regenerates the basis on
-    /// every use instead of keeping `n ×` (all adapted weights) floats. Returns `α`, the one
-    /// trainable tensor. (Adapter files hold per-site coefficients: this form is not saved.)
+    /// every use instead of keeping `n ×` (all adapted weights) floats, in tiles of 16 M floats
+    /// (64 MB: for n = 10,000, 1,600 consecutive numbers of every basis matrix at a time, so the
+    /// generator runs in long strides). Returns `α`, the one trainable tensor. (Adapter files hold
+    /// per-site coefficients: this form is not saved.)
     @discardableResult
     public func attachWholeModelPRANC(n: Int, s: Float, seed: UInt64, onTheFly: Bool = true) -> Parameter {
         checkPrecondition(n > 0, "attachWholeModelPRANC: n must be positive, got \(n)")
@@ -108,7 +110,7 @@ extension AdaptableModel {
             let basis = RandomBasis(
                 count: n, rows: site.outputs, cols: site.inputs,
                 stream: RandomStream(seed: BasisSeeds.layerSeed(root: seed, name: site.name), stream: BasisSeeds.pranc),
-                storage: onTheFly ? .onTheFly : .materialized)
+                storage: onTheFly ? .onTheFly(chunkFloats: 1 << 24) : .materialized)
             site.attach(PRANCAdapter(alpha: alpha, basis: basis, s: s))
         }
         return alpha

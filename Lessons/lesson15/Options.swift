@@ -45,6 +45,8 @@ struct Plan {
     var epochs: Int
     var batchSize: Int
     var seeds: [UInt64]
+    /// Validation scores per epoch, for the training curves.
+    var evaluationsPerEpoch: Int
     /// Interleaved rounds of the NOLA / PRANC step timing, steps per method and round.
     var timingRounds: Int
     var timingSteps: Int
@@ -68,11 +70,12 @@ struct Plan {
         return Plan(
             source: source,
             trainCount: scale.pick(quick: 256, standard: 2048, full: 55_000),
-            validationCount: scale.pick(quick: 128, standard: 1000, full: 5000),
+            validationCount: scale.pick(quick: 128, standard: 500, full: 5000),
             testCount: scale.pick(quick: 128, standard: 2000, full: 10_000),
             epochs: options.epochs ?? scale.pick(quick: 1, standard: 2, full: 2),
             batchSize: scale.pick(quick: 64, standard: 64, full: 256),
             seeds: (0..<UInt64(scale.pick(quick: 1, standard: 1, full: 3))).map { seed &+ $0 },
+            evaluationsPerEpoch: scale.pick(quick: 1, standard: 2, full: 4),
             timingRounds: scale.pick(quick: 1, standard: 2, full: 3),
             timingSteps: scale.pick(quick: 1, standard: 2, full: 5),
             timesWholeNetworkPRANC: scale == .full,
@@ -84,6 +87,7 @@ struct Plan {
         let b = budgets
         return [
             "lesson": "lesson15", "data": "\(source)", "train": "\(trainCount)", "validation": "\(validationCount)",
+            "evaluations": "\(evaluationsPerEpoch)",
             "test": "\(testCount)", "epochs": "\(epochs)", "batch": "\(batchSize)", "rate": "0.001",
             "budgets": "nola \(b.nolaConvolution)/\(b.nolaClassifier) r\(b.nolaRank) c\(b.nolaC); pranc \(b.prancPerMatrix) s\(b.prancScale); "
                 + "lora r\(b.loraRank) c\(b.loraC)",

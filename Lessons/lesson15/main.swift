@@ -143,7 +143,7 @@ do {
     Lesson.fail("\(error)")
 }
 let share = JobShare(options.jobs)!
-let recipe = ResNetFromScratch.Recipe(epochs: plan.epochs, batchSize: plan.batchSize)
+let recipe = ResNetFromScratch.Recipe(epochs: plan.epochs, batchSize: plan.batchSize, evaluationsPerEpoch: plan.evaluationsPerEpoch)
 lesson.facts([
     ("recipe", "Adam, rate 1e-3 constant, batch \(plan.batchSize), \(plan.epochs) epoch\(plan.epochs == 1 ? "" : "s") = "
         + "\(Format.count(plan.epochs * ((task.splits.train.count + plan.batchSize - 1) / plan.batchSize))) steps"
@@ -200,20 +200,19 @@ for m in methods {
 lesson.show(results)
 let accuracy = Dictionary(uniqueKeysWithValues: methods.map { ($0, Spread(runs[$0]!.map(\.testAccuracy))) })
 let seedsText = plan.seeds.count == 1 ? "one seed" : "mean ± std over \(plan.seeds.count) seeds"
-var curves = Figure("accuracy_vs_epoch", title: "ResNet-20 trained from scratch: validation accuracy per epoch (cf. paper Table 8)",
-                    x: "epoch", y: "validation accuracy (%), \(seedsText)")
+var curves = Figure("accuracy_vs_epoch", title: "ResNet-20 trained from scratch: validation accuracy during training (cf. paper Table 8)",
+                    x: "epochs of training", y: "validation accuracy (%), \(seedsText)")
 curves.legend = .bottomRight
 for m in methods {
     let r = runs[m]!
-    let epochs = r[0].epochs.indices
-    curves.add(.errorBars("\(m.paperName) (\(Format.count(r[0].trainable)) trained)", x: epochs.map { Double($0 + 1) },
-                          y: epochs.map { e in 100 * Spread(r.map { $0.epochs[e].validationAccuracy }).mean },
-                          error: epochs.map { e in 100 * Spread(r.map { $0.epochs[e].validationAccuracy }).std }, color: m.color))
+    let points = r[0].curve.indices
+    curves.add(.errorBars("\(m.paperName) (\(Format.count(r[0].trainable)) trained)", x: r[0].curve.map(\.epochs),
+                          y: points.map { p in 100 * Spread(r.map { $0.curve[p].validationAccuracy }).mean },
+                          error: points.map { p in 100 * Spread(r.map { $0.curve[p].validationAccuracy }).std }, color: m.color))
 }
 curves.annotate(.horizontalLine(y: 10, label: "guessing: 10%", color: .base))
 curves.yRange = 0...100
-curves.xRange = 0.5...(Double(plan.epochs) + 0.5)
-curves.xTics = (1...plan.epochs).map { (Double($0), "\($0)") }
+curves.xRange = 0...Double(plan.epochs)
 lesson.save(curves)
 let order = methods.sorted { accuracy[$0]!.mean > accuracy[$1]!.mean }.map(\.paperName)
 lesson.say("""

@@ -1,3 +1,4 @@
+import Foundation
 import NOLAKit
 import Testing
 
@@ -57,6 +58,22 @@ struct ConvolutionCountsTests {
             #expect(trainable + shape.batchNormRunningStatistics == shape.prancCount(coefficients: 10_000))
         }
         #expect(net.parameters.filter(\.isTrainable).allSatisfy { !$0.name.hasSuffix("nola_A0") })
+    }
+
+    @Test("a training run: the curve has its points, the time excludes evaluation, the same seed gives the same run")
+    func trainingRun() throws {
+        let task = try ResNetFromScratch(source: .synthetic, seed: 2, trainCount: 64, validationCount: 20, testCount: 20)
+        let recipe = ResNetFromScratch.Recipe(epochs: 1, batchSize: 16, evaluationsPerEpoch: 2)
+        let run = try task.run(.nola, seed: 3, recipe: recipe)
+        #expect(run.steps == 4 && run.trainable == 12_876)
+        #expect(run.curve.map(\.epochs) == [0.5, 1])
+        #expect(run.curve.last!.validationAccuracy == run.epochs.last!.validationAccuracy)
+        #expect((0...1).contains(run.testAccuracy) && run.seconds > 0 && run.seconds <= run.epochs[0].seconds)
+        var again = try task.run(.nola, seed: 3, recipe: recipe)
+        (again.seconds, again.epochs[0].seconds) = (run.seconds, run.epochs[0].seconds)  // only the times may differ
+        #expect(again == run)
+        let decoded = try JSONDecoder().decode(ResNetFromScratch.Run.self, from: JSONEncoder().encode(run))
+        #expect(decoded == run)
     }
 
     @Test("three-way splits: disjoint synthetic ranges; MNIST's training split for training and validation, its test split for the test")

@@ -63,18 +63,22 @@ public final class ResNetFromScratch {
     }
 
     /// How a run trains: Adam at `learningRate` (PyTorch's defaults otherwise), `batchSize`, a
-    /// constant rate, seeded batches.
+    /// constant rate, seeded batches; the validation set scored `evaluationsPerEpoch` times an
+    /// epoch (at its end, and evenly before it), for the training curves.
     public struct Recipe: Sendable, Equatable, Codable {
         public var epochs: Int
         public var batchSize: Int
         public var learningRate: Float
+        public var evaluationsPerEpoch: Int
 
-        public init(epochs: Int, batchSize: Int = 256, learningRate: Float = 1e-3) {
-            checkPrecondition(epochs >= 0 && batchSize > 0 && learningRate > 0,
-                              "ResNetFromScratch.Recipe: epochs \(epochs), batch \(batchSize), rate \(learningRate)")
+        public init(epochs: Int, batchSize: Int = 256, learningRate: Float = 1e-3, evaluationsPerEpoch: Int = 1) {
+            checkPrecondition(epochs >= 0 && batchSize > 0 && learningRate > 0 && evaluationsPerEpoch > 0,
+                              "ResNetFromScratch.Recipe: epochs \(epochs), batch \(batchSize), rate \(learningRate), "
+                                + "\(evaluationsPerEpoch) evaluations per epoch")
             self.epochs = epochs
             self.batchSize = batchSize
             self.learningRate = learningRate
+            self.evaluationsPerEpoch = evaluationsPerEpoch
         }
     }
 
@@ -127,10 +131,18 @@ public final class ResNetFromScratch {
         /// Per epoch: training loss and accuracy (each batch judged before its update), validation
         /// loss and accuracy after the epoch, seconds of training steps.
         public var epochs: [Epoch]
+        /// Validation accuracy along the run: `(epochs done, accuracy)`, `evaluationsPerEpoch`
+        /// points an epoch (the last of each at the epoch's end).
+        public var curve: [Point]
         /// Accuracy on the test set after the last epoch.
         public var testAccuracy: Double
         /// Optimizer steps taken.
         public var steps: Int
+
+        public struct Point: Sendable, Codable, Equatable {
+            public var epochs: Double
+            public var validationAccuracy: Double
+        }
 
         public struct Epoch: Sendable, Codable, Equatable {
             public var epoch: Int
@@ -141,7 +153,7 @@ public final class ResNetFromScratch {
         }
 
         /// Seconds of training steps, evaluation excluded.
-        public var seconds: Double { epochs.map(\.seconds).reduce(0, +) }
+        public var seconds: Double
         public var secondsPerStep: Double { seconds / Double(max(1, steps)) }
     }
 
@@ -157,9 +169,28 @@ public final class ResNetFromScratch {
         let optimizer = Adam(parameters: parameters, learningRate: recipe.learningRate)
         var configuration = FitConfiguration(epochs: recipe.epochs, batchSize: recipe.batchSize, seed: seed &+ 1)
         configuration.evaluationBatchSize = recipe.batchSize
+        // Evaluations inside an epoch run from `afterStep`; their time is taken out of the
+        // epoch's (fit times the whole loop).
+        let stepsPerEpoch = (splits.train.count + recipe.batchSize - 1) / recipe.batchSize
+        let interval = max(1, stepsPerEpoch / recipe.evaluationsPerEpoch)
+        var curve: [Run.Point] = []
+        var evaluationSeconds = 0.0
         let history = try fit(
             model, optimizer: optimizer, train: splits.train, validation: splits.validation, configuration: configuration,
-            afterStep: { step, _ in afterStep(step) }, afterEpoch: afterEpoch)
+            afterStep: { step, _ in
+                afterStep(step)
+                let inEpoch = (step - 1) % stepsPerEpoch + 1
+                guard inEpoch % interval == 0, inEpoch < stepsPerEpoch, inEpoch / interval < recipe.evaluationsPerEpoch else { return }
+                let start = ContinuousClock.now
+                let accuracy = evaluate(model, on: splits.validation, batchSize: recipe.batchSize).accuracy
+                let elapsed = ContinuousClock.now - start
+                evaluationSeconds += Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+                curve.append(Run.Point(epochs: Double(step) / Double(stepsPerEpoch), validationAccuracy: accuracy))
+            },
+            afterEpoch: { record in
+                curve.append(Run.Point(epochs: Double(record.epoch), validationAccuracy: record.validationAccuracy))
+                afterEpoch(record)
+            })
         let test = evaluate(model, on: splits.test, batchSize: recipe.batchSize).accuracy
         return Run(
             method: method, seed: seed, trainable: parameters.trainableCount,
@@ -167,6 +198,7 @@ public final class ResNetFromScratch {
                 Run.Epoch(epoch: $0.epoch, trainLoss: $0.trainLoss, trainAccuracy: $0.trainAccuracy,
                           validationAccuracy: $0.validationAccuracy, seconds: $0.seconds)
             },
-            testAccuracy: test, steps: optimizer.stepCount)
+            curve: curve, testAccuracy: test, steps: optimizer.stepCount,
+            seconds: history.map(\.seconds).reduce(0, +) - evaluationSeconds)
     }
 }

@@ -90,13 +90,14 @@ for conv in firstOfShape {
     let key = "(\(conv.geometry.outputChannels), \(conv.geometry.input.channels), 3, 3)"
     sites.row([key, "\(seen[key]!)", "\(rows)×\(cols)", Format.count(3 * (rows + cols)), "250 + 250", "500"])
 }
-sites.row(["fc (10, 64)", "1", "10×64", "1 · 74 + 10 bias", "1,000 + 1,000", "500"])
+sites.row(["fc (10, 64)", "1", "10×64", "74 + 10", "1,000 + 1,000", "500"])
 lesson.show(sites)
 lesson.say("""
-    The figure shows where each number lands: output channel o fills rows 3o to 3o+2; a row of M runs \
-    through about five input channels' 3×3 patches. The reshape is a reading order, nothing more: a \
-    low-rank ΔM is low-rank in this view only. It is loralib's ConvLoRA shape, the one under which \
-    Table 8's LoRA count comes out exactly (next cell); NOLA's and PRANC's counts do not depend on it.
+    (LoRA's classifier: rank 1, 74 numbers, and its 10 biases.) The figure shows where each \
+    number lands: output channel o fills rows 3o to 3o+2; a row of M runs through about five \
+    input channels' 3×3 patches. The reshape is a reading order, nothing more: a low-rank ΔM is \
+    low-rank in this view only. It is loralib's ConvLoRA shape, the one under which Table 8's \
+    LoRA count comes out exactly (next cell); NOLA's and PRANC's counts do not depend on it.
     """)
 
 // MARK: - 3. Counting as Tables 8 and 9 do
@@ -230,7 +231,8 @@ var scatter = Figure("accuracy_vs_parameters", title: "ResNet-20 from scratch: t
                      x: "trainable numbers (log scale)", y: "test accuracy (%), \(seedsText)")
 scatter.logX = true
 scatter.xRange = 8_000...500_000
-scatter.legend = .below
+scatter.legend = .outside
+scatter.size = (1200, 600)
 for m in methods {
     let a = accuracy[m]!
     scatter.add(.errorBars("\(m.paperName): \(Format.count(runs[m]![0].trainable)), \(Format.fixed(100 * a.mean, 1))%",
@@ -296,7 +298,9 @@ lesson.facts([
     ("epochs", "\(plan.epochs), not the paper's (200 for ResNet-18; none stated for ResNet-20)"),
     ("W₀", "PyTorch's default random init, kept frozen under PRANC, LoRA and NOLA (not stated)"),
     ("NOLA rank", "\(budgets.nolaRank) (the paper's rank for ResNet-18; none stated for ResNet-20)"),
-    ("scales", "NOLA c = \(budgets.nolaC), PRANC s = \(budgets.prancScale), LoRA c = \(budgets.loraC) (not stated)"),
+    ("scales", "NOLA c = \(Format.significant(Double(budgets.nolaC), 3)), PRANC s = \(Format.significant(Double(budgets.prancScale), 2)), "
+        + "LoRA c = \(Format.significant(Double(budgets.loraC), 3)): not stated; each the best of a sweep in factors of 4 "
+        + "(20 steps on 1,280 synthetic digits, `ResNetFromScratch.Budgets`)"),
     ("PRANC", "500 coefficients per matrix (10,000 in all) instead of one vector for the whole network"),
     ("reshape", "(out, in, 3, 3) → (3·out, 3·in), loralib's; \"close to square\" in the paper"),
 ])

@@ -173,6 +173,10 @@ for (index, job) in jobs.enumerated() {
         let run = try task.run(job.method, seed: job.seed, recipe: recipe, afterStep: { _ in bar.advance(note: name) })
         try store?.save(run, as: name)
         runs[job.method, default: []].append(run)
+        if plan.seeds.count > 1 || store != nil {  // a long run: one line as each run ends, written out at once
+            lesson.say("  \(name): test accuracy \(Format.percent(run.testAccuracy)), \(Format.fixed(1000 * run.secondsPerStep, 0)) ms/step")
+            fflush(nil)
+        }
     } catch {
         bar.finish()
         Lesson.fail("\(name): \(error)")

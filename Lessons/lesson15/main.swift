@@ -224,7 +224,9 @@ lesson.say("""
     Test accuracy (\(seedsText)), highest first: \(order.joined(separator: ", ")). The paper's order on CIFAR-10: \
     trained model, NOLA, then PRANC and LoRA tied. With \(plan.epochs) epoch\(plan.epochs == 1 ? "" : "s") the \
     compressed networks are far from converged (the paper trains ResNet-18 for 200 epochs): read the ranking as \
-    a snapshot of early training, not as a final score.
+    a snapshot of early training, not as a final score. The curves jump between evaluations: in \
+    evaluation BatchNorm normalises with running averages (each batch moves them 10% of the way), \
+    which trail weights that still change fast.
     """)
 
 // MARK: - 5. Accuracy against the numbers trained

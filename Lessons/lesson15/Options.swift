@@ -47,6 +47,8 @@ struct Plan {
     var seeds: [UInt64]
     /// Validation scores per epoch, for the training curves.
     var evaluationsPerEpoch: Int
+    /// Training batches that measure BatchNorm's averages afresh before every evaluation.
+    var recalibrationBatches: Int
     /// Interleaved rounds of the NOLA / PRANC step timing, steps per method and round.
     var timingRounds: Int
     var timingSteps: Int
@@ -69,14 +71,15 @@ struct Plan {
         }
         return Plan(
             source: source,
-            trainCount: scale.pick(quick: 256, standard: 2048, full: 55_000),
-            validationCount: scale.pick(quick: 128, standard: 500, full: 5000),
-            testCount: scale.pick(quick: 128, standard: 2000, full: 10_000),
+            trainCount: scale.pick(quick: 256, standard: 1536, full: 55_000),
+            validationCount: scale.pick(quick: 128, standard: 300, full: 5000),
+            testCount: scale.pick(quick: 128, standard: 1000, full: 10_000),
             epochs: options.epochs ?? scale.pick(quick: 1, standard: 2, full: 2),
             batchSize: scale.pick(quick: 64, standard: 64, full: 256),
             seeds: (0..<UInt64(scale.pick(quick: 1, standard: 1, full: 3))).map { seed &+ $0 },
             evaluationsPerEpoch: scale.pick(quick: 1, standard: 2, full: 4),
-            timingRounds: scale.pick(quick: 1, standard: 2, full: 3),
+            recalibrationBatches: scale.pick(quick: 2, standard: 4, full: 4),
+            timingRounds: scale.pick(quick: 1, standard: 1, full: 3),
             timingSteps: scale.pick(quick: 1, standard: 2, full: 5),
             timesWholeNetworkPRANC: scale == .full,
             results: options.results ?? (scale == .full ? "data/runs/lesson15" : nil))
@@ -87,7 +90,7 @@ struct Plan {
         let b = budgets
         return [
             "lesson": "lesson15", "data": "\(source)", "train": "\(trainCount)", "validation": "\(validationCount)",
-            "evaluations": "\(evaluationsPerEpoch)",
+            "evaluations": "\(evaluationsPerEpoch)", "recalibration": "\(recalibrationBatches)",
             "test": "\(testCount)", "epochs": "\(epochs)", "batch": "\(batchSize)", "rate": "0.001",
             "budgets": "nola \(b.nolaConvolution)/\(b.nolaClassifier) r\(b.nolaRank) c\(b.nolaC); pranc \(b.prancPerMatrix) s\(b.prancScale); "
                 + "lora r\(b.loraRank) c\(b.loraC)",

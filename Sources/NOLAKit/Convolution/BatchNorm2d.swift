@@ -11,7 +11,10 @@
 ///     x̂ = (x − μ_c) · r_c,  y = γ_c x̂ + β_c
 ///
 /// and the running averages for evaluation move towards them: `μ̄ ← 0.9 μ̄ + 0.1 μ`,
-/// `σ̄² ← 0.9 σ̄² + 0.1 · σ² · N/(N − 1)` (the unbiased variance, as PyTorch keeps it).
+/// `σ̄² ← 0.9 σ̄² + 0.1 · σ² · N/(N − 1)` (the unbiased variance, as PyTorch keeps it). With
+/// `momentum = nil` they are instead the plain averages over every batch since
+/// `resetRunningStatistics()` (PyTorch's `momentum=None`): how `ResNet.recalibrateBatchNorm`
+/// measures them afresh for the current weights.
 ///
 /// Evaluation: `y = γ_c (x − μ̄_c)/√(σ̄²_c + ε) + β_c`, one affine map per channel.
 ///
@@ -30,8 +33,11 @@ public final class BatchNorm2d: Layer, HasTrainingMode {
     public let channels: Int
     /// The variance floor ε.
     public let epsilon: Float
-    /// The weight of the newest batch in the running averages.
-    public let momentum: Float
+    /// The weight of the newest batch in the running averages; nil: the plain average of the
+    /// batches since the last reset.
+    public var momentum: Float?
+    /// Training batches seen since the running averages were reset (PyTorch's `num_batches_tracked`).
+    public private(set) var batchesTracked = 0
     /// `γ: (1, C)`, starting at 1.
     public let gamma: Parameter
     /// `β: (1, C)`, starting at 0.
@@ -49,7 +55,7 @@ public final class BatchNorm2d: Layer, HasTrainingMode {
     private var output = Matrix(rows: 0, cols: 0)
     private var inputGradient = Matrix(rows: 0, cols: 0)
 
-    public init(name: String, channels: Int, epsilon: Float = 1e-5, momentum: Float = 0.1) {
+    public init(name: String, channels: Int, epsilon: Float = 1e-5, momentum: Float? = 0.1) {
         checkPrecondition(channels > 0, "BatchNorm2d \(name): channels must be positive, got \(channels)")
         self.name = name
         self.channels = channels
@@ -65,6 +71,13 @@ public final class BatchNorm2d: Layer, HasTrainingMode {
     /// γ and β.
     public var parameters: [Parameter] { [gamma, beta] }
 
+    /// `μ̄ = 0`, `σ̄² = 1`, no batch seen (PyTorch's `reset_running_stats()`).
+    public func resetRunningStatistics() {
+        runningMean = [Float](repeating: 0, count: channels)
+        runningVariance = [Float](repeating: 1, count: channels)
+        batchesTracked = 0
+    }
+
     /// `y = γ x̂ + β`, per channel (channels split across cores).  `x: (C, N)` → `y: (C, N)`.
     public func forward(_ x: Matrix) -> Matrix {
         checkPrecondition(
@@ -76,7 +89,9 @@ public final class BatchNorm2d: Layer, HasTrainingMode {
         output.prepare(rows: channels, cols: n)
         trainedLast = isTraining
         normalized.prepare(rows: channels, cols: n)
-        let (training, epsilon, momentum) = (isTraining, epsilon, momentum)
+        if isTraining { batchesTracked += 1 }
+        let (training, epsilon) = (isTraining, epsilon)
+        let momentum = self.momentum ?? 1 / Float(batchesTracked)
         x.data.withUnsafeBufferPointer { px in
             output.data.withUnsafeMutableBufferPointer { py in
                 normalized.data.withUnsafeMutableBufferPointer { pn in

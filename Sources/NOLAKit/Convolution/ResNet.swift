@@ -96,6 +96,24 @@ public final class ResNet: Layer, AdaptableModel, HasTrainingMode {
         }
     }
 
+    /// Measures BatchNorm's running averages afresh for the current weights: the plain averages of
+    /// the batch statistics over the first `batches` batches of `data` (forward passes in
+    /// training mode, no update), as "precise BN" does (Wu & Johnson, "Rethinking 'Batch' in
+    /// BatchNorm", 2021). While the weights still move fast, running averages kept with momentum
+    /// describe the network of a few steps ago, and evaluation with them can fall far below what
+    /// the network does in training. Leaves the model in training mode, with its momenta.
+    public func recalibrateBatchNorm(on data: DigitDataset, batches: Int, batchSize: Int) {
+        let norms = batchNorms
+        let momenta = norms.map(\.momentum)
+        for bn in norms {
+            bn.resetRunningStatistics()
+            bn.momentum = nil
+        }
+        isTraining = true
+        for batch in data.batchesInOrder(size: batchSize).prefix(batches) { _ = forward(batch.x) }
+        for (bn, momentum) in zip(norms, momenta) { bn.momentum = momentum }
+    }
+
     /// `x: (B, C·H·W)` batch-major → logits `(B, classes)`.
     public func forward(_ x: Matrix) -> Matrix {
         checkPrecondition(x.cols == input.count,

@@ -73,21 +73,29 @@ public final class ResNetFromScratch {
 
     /// How a run trains: Adam at `learningRate` (PyTorch's defaults otherwise), `batchSize`, a
     /// constant rate, seeded batches; the validation set scored `evaluationsPerEpoch` times an
-    /// epoch (at its end, and evenly before it), for the training curves.
+    /// epoch (at its end, and evenly before it), for the training curves. Before every evaluation
+    /// (and the final test) BatchNorm's running averages are measured afresh on the first
+    /// `recalibrationBatches` training batches (`ResNet.recalibrateBatchNorm`; 0: never, the
+    /// running averages as training left them).
     public struct Recipe: Sendable, Equatable, Codable {
         public var epochs: Int
         public var batchSize: Int
         public var learningRate: Float
         public var evaluationsPerEpoch: Int
+        public var recalibrationBatches: Int
 
-        public init(epochs: Int, batchSize: Int = 256, learningRate: Float = 1e-3, evaluationsPerEpoch: Int = 1) {
-            checkPrecondition(epochs >= 0 && batchSize > 0 && learningRate > 0 && evaluationsPerEpoch > 0,
+        public init(
+            epochs: Int, batchSize: Int = 256, learningRate: Float = 1e-3, evaluationsPerEpoch: Int = 1,
+            recalibrationBatches: Int = 0
+        ) {
+            checkPrecondition(epochs >= 0 && batchSize > 0 && learningRate > 0 && evaluationsPerEpoch > 0 && recalibrationBatches >= 0,
                               "ResNetFromScratch.Recipe: epochs \(epochs), batch \(batchSize), rate \(learningRate), "
-                                + "\(evaluationsPerEpoch) evaluations per epoch")
+                                + "\(evaluationsPerEpoch) evaluations per epoch, \(recalibrationBatches) recalibration batches")
             self.epochs = epochs
             self.batchSize = batchSize
             self.learningRate = learningRate
             self.evaluationsPerEpoch = evaluationsPerEpoch
+            self.recalibrationBatches = recalibrationBatches
         }
     }
 
@@ -176,36 +184,41 @@ public final class ResNetFromScratch {
         let model = makeModel(method, seed: seed)
         let parameters = model.parameters
         let optimizer = Adam(parameters: parameters, learningRate: recipe.learningRate)
-        var configuration = FitConfiguration(epochs: recipe.epochs, batchSize: recipe.batchSize, seed: seed &+ 1)
-        configuration.evaluationBatchSize = recipe.batchSize
-        // Evaluations inside an epoch run from `afterStep`; their time is taken out of the
-        // epoch's (fit times the whole loop).
+        let configuration = FitConfiguration(epochs: recipe.epochs, batchSize: recipe.batchSize, seed: seed &+ 1)
+        // Every evaluation runs from `afterStep` (fit itself evaluates nothing), its time taken
+        // out of the epoch's (fit times the whole loop).
         let stepsPerEpoch = (splits.train.count + recipe.batchSize - 1) / recipe.batchSize
         let interval = max(1, stepsPerEpoch / recipe.evaluationsPerEpoch)
         var curve: [Run.Point] = []
         var evaluationSeconds = 0.0
+        /// Accuracy on `data` in evaluation mode, BatchNorm recalibrated first when the recipe says so.
+        func score(_ data: DigitDataset) -> Double {
+            if recipe.recalibrationBatches > 0 {
+                model.recalibrateBatchNorm(on: splits.train, batches: recipe.recalibrationBatches, batchSize: recipe.batchSize)
+            }
+            return evaluate(model, on: data, batchSize: recipe.batchSize).accuracy
+        }
         let history = try fit(
-            model, optimizer: optimizer, train: splits.train, validation: splits.validation, configuration: configuration,
+            model, optimizer: optimizer, train: splits.train, configuration: configuration,
             afterStep: { step, _ in
                 afterStep(step)
                 let inEpoch = (step - 1) % stepsPerEpoch + 1
-                guard inEpoch % interval == 0, inEpoch < stepsPerEpoch, inEpoch / interval < recipe.evaluationsPerEpoch else { return }
+                let due = inEpoch == stepsPerEpoch || (inEpoch % interval == 0 && inEpoch / interval < recipe.evaluationsPerEpoch)
+                guard due else { return }
                 let start = ContinuousClock.now
-                let accuracy = evaluate(model, on: splits.validation, batchSize: recipe.batchSize).accuracy
+                let accuracy = score(splits.validation)
                 let elapsed = ContinuousClock.now - start
                 evaluationSeconds += Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
                 curve.append(Run.Point(epochs: Double(step) / Double(stepsPerEpoch), validationAccuracy: accuracy))
             },
-            afterEpoch: { record in
-                curve.append(Run.Point(epochs: Double(record.epoch), validationAccuracy: record.validationAccuracy))
-                afterEpoch(record)
-            })
-        let test = evaluate(model, on: splits.test, batchSize: recipe.batchSize).accuracy
+            afterEpoch: afterEpoch)
+        let test = score(splits.test)
         return Run(
             method: method, seed: seed, trainable: parameters.trainableCount,
-            epochs: history.map {
-                Run.Epoch(epoch: $0.epoch, trainLoss: $0.trainLoss, trainAccuracy: $0.trainAccuracy,
-                          validationAccuracy: $0.validationAccuracy, seconds: $0.seconds)
+            epochs: history.map { record in
+                Run.Epoch(epoch: record.epoch, trainLoss: record.trainLoss, trainAccuracy: record.trainAccuracy,
+                          validationAccuracy: curve.last { $0.epochs == Double(record.epoch) }?.validationAccuracy ?? .nan,
+                          seconds: record.seconds)
             },
             curve: curve, testAccuracy: test, steps: optimizer.stepCount,
             seconds: history.map(\.seconds).reduce(0, +) - evaluationSeconds)

@@ -63,7 +63,7 @@ struct ConvolutionCountsTests {
     @Test("a training run: the curve has its points, the time excludes evaluation, the same seed gives the same run")
     func trainingRun() throws {
         let task = try ResNetFromScratch(source: .synthetic, seed: 2, trainCount: 64, validationCount: 20, testCount: 20)
-        let recipe = ResNetFromScratch.Recipe(epochs: 1, batchSize: 16, evaluationsPerEpoch: 2)
+        let recipe = ResNetFromScratch.Recipe(epochs: 1, batchSize: 16, evaluationsPerEpoch: 2, recalibrationBatches: 1)
         let run = try task.run(.nola, seed: 3, recipe: recipe)
         #expect(run.steps == 4 && run.trainable == 12_876)
         #expect(run.curve.map(\.epochs) == [0.5, 1])

@@ -163,6 +163,42 @@ struct ConvolutionLayerTests {
         expectGradientsMatch([x] + bn.parameters) { GradientCheck.weightedSum(bn.forward(x.value), r) }
     }
 
+    @Test("BatchNorm2d with momentum nil keeps the plain average of the batches since a reset (PyTorch's momentum=None)")
+    func batchNormCumulative() {
+        let bn = BatchNorm2d(name: "bn", channels: 2, momentum: nil)
+        let batches = (0..<3).map { randomMatrix(2, 10, seed: 60 + UInt64($0), bound: 3) }
+        var means = [[Float]]()
+        for x in batches {
+            _ = bn.forward(x)
+            means.append((0..<2).map { c in (0..<10).map { x[c, $0] }.reduce(0, +) / 10 })
+        }
+        #expect(bn.batchesTracked == 3)
+        for c in 0..<2 {
+            #expect(abs(bn.runningMean[c] - (means[0][c] + means[1][c] + means[2][c]) / 3) < 1e-5)
+        }
+        bn.resetRunningStatistics()
+        #expect(bn.runningMean == [0, 0] && bn.runningVariance == [1, 1] && bn.batchesTracked == 0)
+    }
+
+    @Test("recalibrating BatchNorm: the averages become the current network's batch statistics; momenta and mode restored")
+    func recalibration() {
+        let make = { ResNet(input: .digit, widths: [2], blocksPerStage: 1, classes: 3, seed: 42) }
+        let (a, b) = (make(), make())
+        let data = DigitDataset(images: randomMatrix(8, 784, seed: 43), labels: Array(repeating: 0, count: 8), name: "noise")
+        // b: one training forward with momentum 1, so its averages are exactly that batch's statistics.
+        for bn in b.batchNorms { bn.resetRunningStatistics(); bn.momentum = 1 }
+        _ = b.forward(data.images.rows(0..<4))
+        _ = a.forward(data.images.rows(4..<8))  // some other averages first
+        a.isTraining = false
+        a.recalibrateBatchNorm(on: data, batches: 1, batchSize: 4)
+        #expect(a.isTraining && a.batchNorms.allSatisfy { $0.momentum == 0.1 && $0.batchesTracked == 1 })
+        for (x, y) in zip(a.batchNorms, b.batchNorms) {
+            for c in 0..<x.channels {
+                #expect(abs(x.runningMean[c] - y.runningMean[c]) < 1e-6 && abs(x.runningVariance[c] - y.runningVariance[c]) < 1e-6)
+            }
+        }
+    }
+
     @Test("BatchNorm2d in evaluation: the running averages, one affine map per channel, and its gradients")
     func batchNormEvaluation() {
         let bn = BatchNorm2d(name: "bn", channels: 2)

@@ -71,14 +71,14 @@ struct Plan {
         }
         return Plan(
             source: source,
-            trainCount: scale.pick(quick: 256, standard: 1536, full: 55_000),
+            trainCount: scale.pick(quick: 256, standard: 1280, full: 55_000),
             validationCount: scale.pick(quick: 128, standard: 300, full: 5000),
             testCount: scale.pick(quick: 128, standard: 1000, full: 10_000),
             epochs: options.epochs ?? scale.pick(quick: 1, standard: 2, full: 2),
             batchSize: scale.pick(quick: 64, standard: 64, full: 256),
             seeds: (0..<UInt64(scale.pick(quick: 1, standard: 1, full: 3))).map { seed &+ $0 },
             evaluationsPerEpoch: scale.pick(quick: 1, standard: 2, full: 4),
-            recalibrationBatches: scale.pick(quick: 2, standard: 4, full: 4),
+            recalibrationBatches: scale.pick(quick: 2, standard: 2, full: 4),
             timingRounds: scale.pick(quick: 1, standard: 1, full: 3),
             timingSteps: scale.pick(quick: 1, standard: 2, full: 5),
             timesWholeNetworkPRANC: scale == .full,

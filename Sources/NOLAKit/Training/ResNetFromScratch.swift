@@ -153,6 +153,9 @@ public final class ResNetFromScratch {
         public var curve: [Point]
         /// Accuracy on the test set after the last epoch.
         public var testAccuracy: Double
+        /// The same, BatchNorm's averages as training left them (nil when the recipe does not
+        /// recalibrate: then `testAccuracy` is that already).
+        public var testAccuracyWithoutRecalibration: Double?
         /// Optimizer steps taken.
         public var steps: Int
 
@@ -191,11 +194,13 @@ public final class ResNetFromScratch {
         let interval = max(1, stepsPerEpoch / recipe.evaluationsPerEpoch)
         var curve: [Run.Point] = []
         var evaluationSeconds = 0.0
-        /// Accuracy on `data` in evaluation mode, BatchNorm recalibrated first when the recipe says so.
+        /// Accuracy on `data` in evaluation mode, BatchNorm recalibrated first when the recipe says
+        /// so; training's own averages are put back afterwards.
         func score(_ data: DigitDataset) -> Double {
-            if recipe.recalibrationBatches > 0 {
-                model.recalibrateBatchNorm(on: splits.train, batches: recipe.recalibrationBatches, batchSize: recipe.batchSize)
-            }
+            guard recipe.recalibrationBatches > 0 else { return evaluate(model, on: data, batchSize: recipe.batchSize).accuracy }
+            let kept = model.batchNorms.map { ($0.runningMean, $0.runningVariance) }
+            model.recalibrateBatchNorm(on: splits.train, batches: recipe.recalibrationBatches, batchSize: recipe.batchSize)
+            defer { for (bn, averages) in zip(model.batchNorms, kept) { (bn.runningMean, bn.runningVariance) = averages } }
             return evaluate(model, on: data, batchSize: recipe.batchSize).accuracy
         }
         let history = try fit(
@@ -212,6 +217,7 @@ public final class ResNetFromScratch {
                 curve.append(Run.Point(epochs: Double(step) / Double(stepsPerEpoch), validationAccuracy: accuracy))
             },
             afterEpoch: afterEpoch)
+        let stale = recipe.recalibrationBatches > 0 ? evaluate(model, on: splits.test, batchSize: recipe.batchSize).accuracy : nil
         let test = score(splits.test)
         return Run(
             method: method, seed: seed, trainable: parameters.trainableCount,
@@ -220,7 +226,7 @@ public final class ResNetFromScratch {
                           validationAccuracy: curve.last { $0.epochs == Double(record.epoch) }?.validationAccuracy ?? .nan,
                           seconds: record.seconds)
             },
-            curve: curve, testAccuracy: test, steps: optimizer.stepCount,
+            curve: curve, testAccuracy: test, testAccuracyWithoutRecalibration: stale, steps: optimizer.stepCount,
             seconds: history.map(\.seconds).reduce(0, +) - evaluationSeconds)
     }
 }

@@ -258,7 +258,8 @@ for m in methods {
 }
 scatter.add(.points("paper, Table 8 (CIFAR-10)", x: methods.map { Double($0.paper.count) },
                     y: methods.map(\.paper.accuracy), color: .base))
-scatter.yRange = 0...100
+let lowest = (methods.map { 100 * (accuracy[$0]!.mean - accuracy[$0]!.std) } + methods.map(\.paper.accuracy)).min()!
+scatter.yRange = max(0, 10 * ((lowest - 12) / 10).rounded(.down))...100  // room below for the legend
 lesson.save(scatter)
 let nolaGap = 100 * (accuracy[.nola]!.mean - max(accuracy[.pranc]!.mean, accuracy[.lora]!.mean))
 let noise = 100 * max(accuracy[.nola]!.std, accuracy[.pranc]!.std, accuracy[.lora]!.std)

@@ -149,7 +149,8 @@ public enum MNIST {
     ///
     /// - With the training files: validation = the first `validationCount` digits of the training
     ///   split in its fixed shuffle (seed `splitSeed`), training = the rest of it (55,000 with the
-    ///   default 5,000), test = the 10,000 digits of the test split in file order.
+    ///   default 5,000), test = the 10,000 digits of the test split, in its fixed shuffle too (so
+    ///   that a prefix of it is a uniform sample: the file has its easier half first).
     /// - With only the test files: the split of `trainingAndValidation` (8,000 training, 2,000
     ///   validation digits of the test split), and the test set is that validation part: there is
     ///   nothing else left to test on. `hasTrainingSplit` is false, and a lesson says so.
@@ -167,7 +168,7 @@ public enum MNIST {
         let held = min(validationCount, order.count)
         return (order.subset(Array(held..<order.count), name: "MNIST training split, training part"),
                 order.subset(Array(0..<held), name: "MNIST training split, held-out part"),
-                test, true)
+                shuffled(test, name: "MNIST test split"), true)
     }
 
     /// `dataset` in the fixed order `permutation(count)` of seed `splitSeed`.

@@ -307,7 +307,8 @@ lesson.say("""
     \(Format.significant(Double(convolutionWork) / 1e9, 2)) G multiply-adds, forward and backward; PRANC per matrix \
     adds 2 × 500 × 269,434 = 0.27 G: \(Format.fixed(prancRatio, 2))× NOLA's time. \
     \(wholeRatio.map { "The whole-network PRANC, regenerating its 2.7 G random numbers twice a step, takes \(Format.fixed($0, 1))× NOLA's time: the paper's 4.6× is of this kind." }
-        ?? "The whole-network PRANC (PRANC's own form, 10 × 2.7 G numbers a step) is timed in --full.")
+        ?? "The whole-network PRANC (PRANC's own form: 2 × 10,000 × 269,434 = 5.4 G random numbers a step, 20 times "
+            + "per-matrix PRANC's) is timed in --full.")
     """)
 
 // MARK: - 7. Assumptions
@@ -336,5 +337,6 @@ lesson.finish(paperVsOurs: [
                note: verdict),
     Comparison("ResNet-18 counts (Table 9)", paper: "109,600 NOLA", ours: Format.count(r18.nolaCount(k: 2000, l: 2000, classifierK: 10_000, classifierL: 10_000)),
                note: "from the shapes; LoRA 150,000 not exact"),
-    Comparison("PRANC / NOLA time per step", paper: "1070 / 228 ms = 4.6× (GPU)", ours: nolaVsPRANC, note: "CPU time, CPU"),
+    Comparison("PRANC / NOLA time per step", paper: "1070 / 228 ms = 4.6× (GPU)", ours: nolaVsPRANC,
+               note: "process CPU time, 2 CPU cores"),
 ])

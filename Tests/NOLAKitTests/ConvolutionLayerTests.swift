@@ -35,10 +35,13 @@ struct ConvolutionLayerTests {
     }
 
     /// (Cin, H, W, Cout, k, stride, padding, chunk floats): odd sizes, strides, 1×1 and unpadded
-    /// kernels, and chunks smaller than the batch (several products per pass).
+    /// kernels, and chunks smaller than the batch (several products per pass); size-keeping stride-1
+    /// ones on non-square images with 3×3 and 5×5 kernels (im2col's shifted-plane copy and dx as a
+    /// convolution with the turned kernel).
     static let geometries: [(Int, Int, Int, Int, Int, Int, Int, Int)] = [
         (2, 5, 5, 3, 3, 1, 1, 1 << 18), (3, 6, 5, 2, 3, 2, 1, 1 << 18), (2, 7, 7, 4, 1, 2, 0, 1 << 18),
         (1, 5, 6, 2, 3, 1, 0, 1 << 18), (2, 5, 5, 3, 3, 1, 1, 60), (3, 7, 6, 2, 3, 2, 1, 1),
+        (2, 4, 6, 3, 5, 1, 2, 100), (3, 3, 7, 2, 3, 1, 1, 1 << 18),
     ]
 
     static func geometry(_ t: (Int, Int, Int, Int, Int, Int, Int, Int)) -> ConvolutionGeometry {

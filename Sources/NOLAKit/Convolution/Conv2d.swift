@@ -11,7 +11,9 @@
 /// Backward, from `dy: (Cout, B·H'·W')`:
 /// - `dW += dy · colsᵀ`          `(Cout, B·H'W')·(B·H'W', Cin·k·k)`
 /// - `dx  = col2im(Wᵀ · dy)`     skipped when `computesInputGradient` is false (the first
-///   convolution of a network, whose input is data).
+///   convolution of a network, whose input is data). For a stride-1 convolution that keeps the
+///   image's size this is computed as a convolution of `dy` with the kernel turned half a turn
+///   (`transposedGeometry`): the same numbers, one better-shaped product.
 ///
 /// Only one chunk of `cols` exists at a time (about `chunkFloats` floats, so it stays in cache
 /// between im2col and the product); the backward pass rebuilds it from the kept input.
@@ -54,6 +56,8 @@ public final class Conv2d: Layer {
     private var columnGradient: [Float] = []
     /// `∂L/∂W: (Cout, Cin·k·k)` of the last backward.
     private var kernelGradient = Matrix(rows: 0, cols: 0)
+    /// `W̃: (Cin, Cout·k·k)`, the kernel of `dx`'s convolution (see `transposedGeometry`).
+    private var flipped = Matrix(rows: 0, cols: 0)
     /// With an adapter: `I`, and `M + ΔM` read back from `(M + ΔM)ᵀ` (the kernel used).
     private var identity = Matrix(rows: 0, cols: 0)
     private var adapted = Matrix(rows: 0, cols: 0)
@@ -144,52 +148,37 @@ public final class Conv2d: Layer {
                 + "(\(outShape.channels)×\(batch * outShape.plane) expected; call forward before each backward)")
         let (patch, outPlane, cout) = (geometry.patch, outShape.plane, outShape.channels)
         let needsKernelGradient = usesAdapter || kernel.weight.isTrainable
+        let w = usesAdapter ? adapted : kernel.weight.value
         if needsKernelGradient {
             kernelGradient.prepare(rows: cout, cols: patch)
             kernelGradient.zero()
-        }
-        if computesInputGradient {
-            inputGradient.prepare(rows: inShape.channels, cols: batch * inShape.plane)
-            inputGradient.zero()
-        } else {
-            inputGradient = Matrix(rows: 0, cols: 0)
-        }
-        let chunk = imagesPerChunk(batch: batch)
-        if computesInputGradient && columnGradient.count < patch * chunk * outPlane {
-            columnGradient = [Float](repeating: 0, count: patch * chunk * outPlane)
-        }
-        let w = usesAdapter ? adapted : kernel.weight.value
-        input.data.withUnsafeBufferPointer { px in
-            dy.data.withUnsafeBufferPointer { pdy in
-                w.data.withUnsafeBufferPointer { pw in
+            let chunk = imagesPerChunk(batch: batch)
+            input.data.withUnsafeBufferPointer { px in
+                dy.data.withUnsafeBufferPointer { pdy in
                     cols.withUnsafeMutableBufferPointer { pc in
-                        columnGradient.withUnsafeMutableBufferPointer { pdc in
-                            kernelGradient.data.withUnsafeMutableBufferPointer { pg in
-                                inputGradient.data.withUnsafeMutableBufferPointer { pdx in
-                                    for first in stride(from: 0, to: batch, by: chunk) {
-                                        let count = min(chunk, batch - first)
-                                        let dyChunk = pdy.baseAddress! + first * outPlane
-                                        if needsKernelGradient {
-                                            geometry.im2col(px.baseAddress!, batch: batch, first: first, count: count, into: pc.baseAddress!)
-                                            BLAS.sgemm(
-                                                .none, .transpose, m: cout, n: patch, k: count * outPlane, alpha: 1,
-                                                dyChunk, lda: batch * outPlane, pc.baseAddress!, ldb: count * outPlane,
-                                                beta: 1, pg.baseAddress!, ldc: patch)
-                                        }
-                                        if computesInputGradient {
-                                            BLAS.sgemm(
-                                                .transpose, .none, m: patch, n: count * outPlane, k: cout, alpha: 1,
-                                                pw.baseAddress!, lda: patch, dyChunk, ldb: batch * outPlane,
-                                                beta: 0, pdc.baseAddress!, ldc: count * outPlane)
-                                            geometry.col2im(pdc.baseAddress!, batch: batch, first: first, count: count, adding: pdx.baseAddress!)
-                                        }
-                                    }
-                                }
+                        kernelGradient.data.withUnsafeMutableBufferPointer { pg in
+                            for first in stride(from: 0, to: batch, by: chunk) {
+                                let count = min(chunk, batch - first)
+                                geometry.im2col(px.baseAddress!, batch: batch, first: first, count: count, into: pc.baseAddress!)
+                                BLAS.sgemm(
+                                    .none, .transpose, m: cout, n: patch, k: count * outPlane, alpha: 1,
+                                    pdy.baseAddress! + first * outPlane, lda: batch * outPlane, pc.baseAddress!, ldb: count * outPlane,
+                                    beta: 1, pg.baseAddress!, ldc: patch)
                             }
                         }
                     }
                 }
             }
+        }
+        if computesInputGradient {
+            inputGradient.prepare(rows: inShape.channels, cols: batch * inShape.plane)
+            if let transposed = transposedGeometry {
+                inputGradientAsConvolution(dy, w, transposed, batch: batch)
+            } else {
+                inputGradientByCol2im(dy, w, batch: batch)
+            }
+        } else {
+            inputGradient = Matrix(rows: 0, cols: 0)
         }
         if usesAdapter {
             // ∂L/∂(M + ΔM), handed to the kernel's product with I as its dy = (∂L/∂(M + ΔM))ᵀ.
@@ -199,6 +188,79 @@ public final class Conv2d: Layer {
         }
         input = Matrix(rows: 0, cols: 0)
         return inputGradient
+    }
+
+    /// For a stride-1 convolution that keeps the image's size (padding `(k − 1)/2`), `dx` is itself
+    /// such a convolution: of `dy`, with the kernel turned half a turn and its in and out channels
+    /// swapped, `W̃[c, o, ky, kx] = W[o, c, k−1−ky, k−1−kx]`. Computed so, it is one product with
+    /// `Cout·k·k` terms per output instead of `Cout`, written straight into `dx`: no col2im, no
+    /// zeroing. Nil for other convolutions (strided ones: ResNet-20's two downsampling ones).
+    var transposedGeometry: ConvolutionGeometry? {
+        guard geometry.stride == 1, 2 * geometry.padding == geometry.kernel - 1 else { return nil }
+        return ConvolutionGeometry(input: geometry.output, outputChannels: geometry.input.channels, kernel: geometry.kernel,
+                                   stride: 1, padding: geometry.kernel - 1 - geometry.padding)
+    }
+
+    /// `dx = conv(dy, W̃)` (see `transposedGeometry`), chunk by chunk.
+    private func inputGradientAsConvolution(_ dy: Matrix, _ w: Matrix, _ t: ConvolutionGeometry, batch: Int) {
+        let (cin, cout, k) = (geometry.input.channels, geometry.outputChannels, geometry.kernel)
+        flipped.prepare(rows: cin, cols: t.patch)
+        w.data.withUnsafeBufferPointer { pw in
+            flipped.data.withUnsafeMutableBufferPointer { pf in
+                for c in 0..<cin {
+                    for o in 0..<cout {
+                        for ky in 0..<k {
+                            for kx in 0..<k {
+                                pf[c * t.patch + (o * k + ky) * k + kx] = pw[o * geometry.patch + (c * k + k - 1 - ky) * k + k - 1 - kx]
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let plane = geometry.input.plane
+        let chunk = max(1, min(batch, chunkFloats / max(1, t.patch * plane)))
+        if columnGradient.count < t.patch * chunk * plane { columnGradient = [Float](repeating: 0, count: t.patch * chunk * plane) }
+        dy.data.withUnsafeBufferPointer { pdy in
+            flipped.data.withUnsafeBufferPointer { pf in
+                columnGradient.withUnsafeMutableBufferPointer { pc in
+                    inputGradient.data.withUnsafeMutableBufferPointer { pdx in
+                        for first in stride(from: 0, to: batch, by: chunk) {
+                            let count = min(chunk, batch - first)
+                            t.im2col(pdy.baseAddress!, batch: batch, first: first, count: count, into: pc.baseAddress!)
+                            BLAS.sgemm(
+                                .none, .none, m: cin, n: count * plane, k: t.patch, alpha: 1,
+                                pf.baseAddress!, lda: t.patch, pc.baseAddress!, ldb: count * plane,
+                                beta: 0, pdx.baseAddress! + first * plane, ldc: batch * plane)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// `dx = col2im(Wᵀ dy)`, chunk by chunk.
+    private func inputGradientByCol2im(_ dy: Matrix, _ w: Matrix, batch: Int) {
+        let (patch, outPlane, cout) = (geometry.patch, geometry.output.plane, geometry.outputChannels)
+        inputGradient.zero()
+        let chunk = imagesPerChunk(batch: batch)
+        if columnGradient.count < patch * chunk * outPlane { columnGradient = [Float](repeating: 0, count: patch * chunk * outPlane) }
+        dy.data.withUnsafeBufferPointer { pdy in
+            w.data.withUnsafeBufferPointer { pw in
+                columnGradient.withUnsafeMutableBufferPointer { pdc in
+                    inputGradient.data.withUnsafeMutableBufferPointer { pdx in
+                        for first in stride(from: 0, to: batch, by: chunk) {
+                            let count = min(chunk, batch - first)
+                            BLAS.sgemm(
+                                .transpose, .none, m: patch, n: count * outPlane, k: cout, alpha: 1,
+                                pw.baseAddress!, lda: patch, pdy.baseAddress! + first * outPlane, ldb: batch * outPlane,
+                                beta: 0, pdc.baseAddress!, ldc: count * outPlane)
+                            geometry.col2im(pdc.baseAddress!, batch: batch, first: first, count: count, adding: pdx.baseAddress!)
+                        }
+                    }
+                }
+            }
+        }
     }
 
     /// Sets `usesAdapter` and, with an adapter, `adapted = M + ΔM` from `kernel.forward(I)`.

@@ -70,9 +70,29 @@ public struct ConvolutionGeometry: Sendable, Equatable {
         let out = output
         let (oh, ow) = (out.height, out.width)
         let rowLength = count * oh * ow
+        let samePlane = s == 1 && oh == h && ow == w
         Parallel.forEachSlice(patch, minimumPerWorker: max(1, 65_536 / max(1, rowLength))) { _, rows in
             for r in rows {
                 let c = r / (k * k), ky = (r / k) % k, kx = r % k
+                if samePlane {
+                    // Stride 1, output as large as the input: the plane shifted by (ky − p, kx − p),
+                    // one contiguous copy, then the border that fell outside set to 0.
+                    let (dy, dx) = (ky - p, kx - p)
+                    let shift = dy * w + dx
+                    for n in 0..<count {
+                        let plane = x + (c * batch + first + n) * h * w
+                        let row = cols + r * rowLength + n * h * w
+                        let from = max(0, -shift), to = min(h * w, h * w - shift)
+                        if to > from { (row + from).update(from: plane + from + shift, count: to - from) }
+                        if dy < 0 { Self.zero(row, min(h, -dy) * w) }
+                        if dy > 0 { Self.zero(row + max(0, h - dy) * w, min(h, dy) * w) }
+                        if dx != 0 {
+                            let (start, width) = dx < 0 ? (0, min(w, -dx)) : (max(0, w - dx), min(w, dx))
+                            for oy in 0..<h { Self.zero(row + oy * w + start, width) }
+                        }
+                    }
+                    continue
+                }
                 let columns = Self.validRange(offset: kx - p, size: w, stride: s, outputs: ow)
                 let dst = cols + r * rowLength
                 for n in 0..<count {
@@ -81,14 +101,14 @@ public struct ConvolutionGeometry: Sendable, Equatable {
                         let row = dst + (n * oh + oy) * ow
                         let iy = oy * s + ky - p
                         guard iy >= 0 && iy < h else {
-                            row.update(repeating: 0, count: ow)
+                            Self.zero(row, ow)
                             continue
                         }
-                        if columns.lowerBound > 0 { row.update(repeating: 0, count: columns.lowerBound) }
-                        if columns.upperBound < ow { (row + columns.upperBound).update(repeating: 0, count: ow - columns.upperBound) }
+                        if columns.lowerBound > 0 { Self.zero(row, columns.lowerBound) }
+                        if columns.upperBound < ow { Self.zero(row + columns.upperBound, ow - columns.upperBound) }
                         let source = plane + iy * w + kx - p
                         if s == 1 {
-                            (row + columns.lowerBound).update(from: source + columns.lowerBound, count: columns.count)
+                            Self.copy(source + columns.lowerBound, to: row + columns.lowerBound, columns.count)
                         } else {
                             for ox in columns { row[ox] = source[ox * s] }
                         }
@@ -96,6 +116,28 @@ public struct ConvolutionGeometry: Sendable, Equatable {
                 }
             }
         }
+    }
+
+    /// `n` floats from `source` to `target`, eight at a time: the runs are a row of an image, tens
+    /// of floats, too short to be worth a call to `memmove`.
+    @inline(__always)
+    static func copy(_ source: UnsafePointer<Float>, to target: UnsafeMutablePointer<Float>, _ n: Int) {
+        var j = 0
+        while j + 8 <= n {
+            UnsafeMutableRawPointer(target + j).storeBytes(of: UnsafeRawPointer(source + j).loadUnaligned(as: SIMD8<Float>.self),
+                                                           as: SIMD8<Float>.self)
+            j += 8
+        }
+        while j < n {
+            target[j] = source[j]
+            j += 1
+        }
+    }
+
+    /// `n` zeros at `target` (a border of one or a few floats, or a row).
+    @inline(__always)
+    static func zero(_ target: UnsafeMutablePointer<Float>, _ n: Int) {
+        for j in 0..<n { target[j] = 0 }
     }
 
     /// col2im, the adjoint of `im2col`: adds `cols: (Cin·k·k, count·H'·W')` into images

@@ -23,7 +23,7 @@ struct GnuplotScript {
         let data = folder.appendingPathComponent(figure.name + ".dat")
         for (url, text) in [(data, dataText()), (script, scriptText())] {
             do {
-                try text.write(to: url, atomically: true, encoding: .utf8)
+                try AtomicFile.write(Array(text.utf8), to: url)
             } catch {
                 throw LessonIOError("cannot write \(url.relativeDisplayPath) (\(FileErrorReason.reason(error)))")
             }
@@ -96,6 +96,37 @@ struct GnuplotScript {
         s.append("here = ARG0[1:strlen(ARG0) - strlen(\(quoted(name + ".gp")))]")
         s.append("data = here . \(quoted(name + ".dat"))")
         s.append("")
+        s += settings()
+        s.append("")
+        s.append("do for [fmt in 'png svg'] {")
+        s.append("    if (fmt eq 'png') {")
+        s.append("        set terminal pngcairo size \(f.size.width),\(f.size.height) noenhanced font 'DejaVu Sans,12' linewidth 1.2")
+        s.append("    } else {")
+        s.append("        set terminal svg size \(f.size.width),\(f.size.height) dynamic noenhanced font 'DejaVu Sans,12' background '#ffffff'")
+        s.append("    }")
+        s.append("    set output here . \(quoted(name)) . '.' . fmt")
+        s.append("    plot \\")
+        let clauses = plotClauses()
+        for (j, clause) in clauses.enumerated() {
+            s.append("        " + clause + (j < clauses.count - 1 ? ", \\" : ""))
+        }
+        s.append("}")
+        s.append("set output")
+        return s.joined(separator: "\n") + "\n"
+    }
+
+    /// The figure's settings and its `plot` command without a terminal or output, reading its
+    /// data from `dataFile`: what `--show` sends to the terminal's gnuplot after its own
+    /// `set terminal`.
+    func commands(dataFile: String) -> String {
+        (["data = \(quoted(dataFile))"] + settings() + ["plot " + plotClauses().joined(separator: ", ")])
+            .joined(separator: "\n")
+    }
+
+    /// Every `set` command of the figure: the house style, title, labels, axes, and annotations.
+    private func settings() -> [String] {
+        let f = figure
+        var s: [String] = []
         s.append("# House style, the same in every lesson.")
         s.append("set border 3 lw 1.2 lc rgb '#333333'")
         s.append("set tics nomirror out scale 0.6")
@@ -144,22 +175,7 @@ struct GnuplotScript {
         for (i, a) in f.annotations.enumerated() {
             s.append(contentsOf: annotationCommands(a, tag: i + 1))
         }
-        s.append("")
-        s.append("do for [fmt in 'png svg'] {")
-        s.append("    if (fmt eq 'png') {")
-        s.append("        set terminal pngcairo size \(f.size.width),\(f.size.height) noenhanced font 'DejaVu Sans,12' linewidth 1.2")
-        s.append("    } else {")
-        s.append("        set terminal svg size \(f.size.width),\(f.size.height) dynamic noenhanced font 'DejaVu Sans,12' background '#ffffff'")
-        s.append("    }")
-        s.append("    set output here . \(quoted(name)) . '.' . fmt")
-        s.append("    plot \\")
-        let clauses = plotClauses()
-        for (j, clause) in clauses.enumerated() {
-            s.append("        " + clause + (j < clauses.count - 1 ? ", \\" : ""))
-        }
-        s.append("}")
-        s.append("set output")
-        return s.joined(separator: "\n") + "\n"
+        return s
     }
 
     private var legendCommand: String {
@@ -284,80 +300,12 @@ struct GnuplotScript {
     // MARK: Text
 
     /// A gnuplot single-quoted string: no escapes are processed inside; `'` is doubled.
-    func quoted(_ text: String) -> String {
-        "'" + text.replacingOccurrences(of: "'", with: "''") + "'"
-    }
+    func quoted(_ text: String) -> String { GnuplotText.quoted(text) }
 
     /// A number as gnuplot reads it; non-finite values become NaN (a gap in a line).
     func num(_ x: Double) -> String {
         guard x.isFinite else { return "NaN" }
         if x == x.rounded() && abs(x) < 1e15 { return String(Int64(x)) }
         return String(format: "%.7g", x)
-    }
-}
-
-/// Runs gnuplot on a script, when gnuplot is installed, within a time limit.
-///
-/// A figure renders in well under a second. A gnuplot that takes longer than `timeLimit` (one
-/// waiting for a display, say, or a broken wrapper script) is stopped with SIGKILL, together with
-/// every process it started (its process group; see `TimeLimitedRun`), and `render` reports
-/// `.timedOut`; the lesson then goes on without rendering (its `.gp` and `.dat` files are written
-/// either way).
-struct GnuplotRenderer {
-    enum Outcome: Equatable {
-        case rendered
-        case gnuplotMissing
-        case failed(String)
-        case timedOut(seconds: Double)
-    }
-
-    /// Set once the "gnuplot is missing" line has been printed.
-    var warnedMissing = false
-    /// Set once gnuplot has hung: later figures are not sent to it.
-    var gaveUp = false
-    /// The gnuplot executable found on the PATH, if any.
-    let executable: URL?
-    /// Seconds one figure may take.
-    let timeLimit: Double
-
-    /// The default time limit in seconds: 20, or the environment's `NOLA_GNUPLOT_TIMEOUT`.
-    static func defaultTimeLimit() -> Double {
-        if let text = ProcessInfo.processInfo.environment["NOLA_GNUPLOT_TIMEOUT"], let seconds = Double(text),
-           seconds > 0, seconds.isFinite {
-            return seconds
-        }
-        return 20
-    }
-
-    init(executable: URL? = GnuplotRenderer.findOnPath("gnuplot"), timeLimit: Double = GnuplotRenderer.defaultTimeLimit()) {
-        self.executable = executable
-        self.timeLimit = timeLimit
-    }
-
-    func render(script: URL) -> Outcome {
-        guard let executable else { return .gnuplotMissing }
-        switch TimeLimitedRun.run(executable.path, [script.path], seconds: timeLimit) {
-        case .exited(0, _):
-            return .rendered
-        case .exited(let status, let messages):
-            let text = messages.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
-                .filter { !$0.isEmpty }.suffix(3).joined(separator: " / ")
-            return .failed(text.isEmpty ? "gnuplot exited with status \(status)" : text)
-        case .signalled(let signal):
-            return .failed("gnuplot was stopped by signal \(signal)")
-        case .timedOut:
-            return .timedOut(seconds: timeLimit)
-        case .notStarted(let reason):
-            return .failed("could not start \(executable.path) (\(reason))")
-        }
-    }
-
-    static func findOnPath(_ command: String) -> URL? {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-        for dir in path.split(separator: ":") {
-            let candidate = URL(fileURLWithPath: String(dir)).appendingPathComponent(command)
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-        }
-        return nil
     }
 }

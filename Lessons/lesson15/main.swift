@@ -159,7 +159,8 @@ lesson.facts([
         + "(the momentum averages trail weights that move fast: see below)"),
 ])
 let methods = ResNetFromScratch.Method.allCases
-let jobs = methods.flatMap { m in plan.seeds.map { (method: m, seed: $0) } }
+// Seed by seed, so a sweep stopped part-way has every method at the seeds it finished.
+let jobs = plan.seeds.flatMap { seed in methods.map { (method: $0, seed: seed) } }
 var runs: [ResNetFromScratch.Method: [ResNetFromScratch.Run]] = [:]
 let stepsPerRun = plan.epochs * ((task.splits.train.count + plan.batchSize - 1) / plan.batchSize)
 let bar = lesson.progress("training", total: jobs.count * stepsPerRun)

@@ -16,6 +16,7 @@
 // Run: swift run lesson14                  (letters; 1 sampling × 1 initialisation; backbone cached)
 //      swift run lesson14 --data mnist     (real MNIST from data/mnist as the downstream task)
 //      swift run lesson14 --quick          (CI smoke run: a tiny backbone, 10 epochs, one rate)
+//      swift run lesson14 --live           (in a terminal: the pretraining loss, then each run's validation accuracy)
 //      swift run -c release lesson14 --full (letters and MNIST, 4 samplings × 3 initialisations)
 
 import ArgumentParser
@@ -45,9 +46,9 @@ lesson.cell(1, "The backbone: a small ViT pretrained on synthetic digits")
 let pretraining = scale.pick(quick: VisionBackbone.Pretraining.tiny, standard: .init(), full: .init())
 let backbone: VisionBackbone
 do {
-    let bar = lesson.progress("pretraining the ViT", total: pretraining.steps)
+    let bar = lesson.progress("pretraining the ViT", total: pretraining.steps, live: "pretraining loss (nats)")
     backbone = try VisionBackbone(seed: lesson.seed, pretraining: pretraining) { step, _, loss in
-        bar.advance(note: "loss \(Format.fixed(Double(loss), 3))")
+        bar.advance(note: "loss \(Format.fixed(Double(loss), 3))", plot: Double(loss))
     }
     bar.finish()
 } catch {
@@ -126,7 +127,10 @@ do {
         let experiment = FewShotExperiment(backbone: backbone, task: task, epochs: epochs)
         let sampler = FewShotSampler(pool: task.pool)
         for k in shots {
-            let bar = lesson.progress("\(task.source), \(k)-shot", total: runsPerTaskAndShots)
+            // --live: each run's validation accuracy as it ends, one series per method.
+            let bar = lesson.progress("\(task.source), \(k)-shot", total: runsPerTaskAndShots,
+                                      live: "validation accuracy (%)", liveX: ("run", Double(runsPerTaskAndShots)))
+            var done = 0
             var runs: [FewShotMethod: [Float: [(validation: Double, test: Double)]]] = [:]
             var chosen: [FewShotMethod: Float] = [:]
             for draw in 0..<draws {
@@ -138,7 +142,9 @@ do {
                         for rate in tried {
                             let run = try experiment.run(method, train: train, learningRate: rate, seed: seed)
                             runs[method, default: [:]][rate, default: []].append((run.validationAccuracy, run.testAccuracy()))
+                            done += 1
                             bar.advance(note: method.name)
+                            bar.plot(x: Double(done), y: 100 * run.validationAccuracy, series: method.name)
                         }
                     }
                 }

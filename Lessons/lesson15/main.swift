@@ -16,6 +16,7 @@
 // Run: swift run lesson15                 (≈1 min: synthetic digits, 2 epochs of 1,280, one seed)
 //      swift run lesson15 --quick         (CI smoke run)
 //      swift run lesson15 --data mnist    (real MNIST: its training split trains, its test split tests)
+//      swift run lesson15 --live          (in a terminal: each method's training loss drawn as it trains)
 //      swift run -c release lesson15 --full   (MNIST, 55,000 digits, 2 epochs, 3 seeds: about an hour
 //                                              of 2 cores; resumable, runs kept in data/runs/lesson15,
 //                                              --jobs i/n splits it)
@@ -163,7 +164,9 @@ let methods = ResNetFromScratch.Method.allCases
 let jobs = plan.seeds.flatMap { seed in methods.map { (method: $0, seed: seed) } }
 var runs: [ResNetFromScratch.Method: [ResNetFromScratch.Run]] = [:]
 let stepsPerRun = plan.epochs * ((task.splits.train.count + plan.batchSize - 1) / plan.batchSize)
-let bar = lesson.progress("training", total: jobs.count * stepsPerRun)
+// --live: each method's training loss at the first seed (a mean over the last 20 batches), against epochs.
+let bar = lesson.progress("training", total: jobs.count * stepsPerRun, live: "training loss (nats), last 20 batches",
+                          liveX: ("epoch", Double(plan.epochs)))
 var reused = 0
 for (index, job) in jobs.enumerated() {
     let name = "\(job.method.rawValue)-seed\(job.seed)"
@@ -175,7 +178,14 @@ for (index, job) in jobs.enumerated() {
     }
     guard share.contains(index) else { continue }
     do {
-        let run = try task.run(job.method, seed: job.seed, recipe: recipe, afterStep: { _ in bar.advance(note: name) })
+        var recent: [Float] = []
+        let run = try task.run(job.method, seed: job.seed, recipe: recipe, afterStep: { step, loss in
+            bar.advance(note: name)
+            guard job.seed == plan.seeds[0] else { return }
+            recent = recent.suffix(19) + [loss]
+            bar.plot(x: Double(step) / Double(stepsPerRun) * Double(plan.epochs),
+                     y: Double(recent.reduce(0, +)) / Double(recent.count), series: job.method.paperName)
+        })
         try store?.save(run, as: name)
         runs[job.method, default: []].append(run)
         if plan.seeds.count > 1 || store != nil {  // a long run: one line as each run ends, written out at once

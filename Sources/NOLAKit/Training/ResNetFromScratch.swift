@@ -179,9 +179,10 @@ public final class ResNetFromScratch {
 
     /// Trains a fresh network with `method` from `seed` (initial weights, adapters' random
     /// tensors and batch order all follow from it), scoring the validation set after every epoch
-    /// and the test set after the last. Throws `DivergenceError` on a NaN or infinite loss.
+    /// and the test set after the last; `afterStep` gets each step's number (from 1) and its
+    /// batch's mean loss. Throws `DivergenceError` on a NaN or infinite loss.
     public func run(
-        _ method: Method, seed: UInt64, recipe: Recipe, afterStep: (Int) -> Void = { _ in },
+        _ method: Method, seed: UInt64, recipe: Recipe, afterStep: (_ step: Int, _ loss: Float) -> Void = { _, _ in },
         afterEpoch: (EpochRecord) -> Void = { _ in }
     ) throws -> Run {
         let model = makeModel(method, seed: seed)
@@ -205,8 +206,8 @@ public final class ResNetFromScratch {
         }
         let history = try fit(
             model, optimizer: optimizer, train: splits.train, configuration: configuration,
-            afterStep: { step, _ in
-                afterStep(step)
+            afterStep: { step, loss in
+                afterStep(step, loss)
                 let inEpoch = (step - 1) % stepsPerEpoch + 1
                 let due = inEpoch == stepsPerEpoch || (inEpoch % interval == 0 && inEpoch / interval < recipe.evaluationsPerEpoch)
                 guard due else { return }

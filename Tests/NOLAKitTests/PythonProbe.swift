@@ -30,21 +30,3 @@ enum PythonProbe {
         return (process.terminationStatus, output)
     }
 }
-
-extension PythonProbe {
-    /// Runs `python3 <script> <arguments>` and returns its exit status and everything it printed
-    /// (stdout and stderr together): how the tests run the PyTorch references and the Python
-    /// adapter reader.
-    static func run(_ script: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script] + arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, output)
-    }
-}

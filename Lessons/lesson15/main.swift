@@ -219,7 +219,11 @@ for m in methods {
 }
 lesson.show(results)
 let accuracy = Dictionary(uniqueKeysWithValues: methods.map { ($0, Spread(runs[$0]!.map(\.testAccuracy))) })
-let seedsText = plan.seeds.count == 1 ? "one seed" : "mean ± std over \(plan.seeds.count) seeds"
+// The seeds actually found (a sweep stopped part-way, read back with --jobs, may have fewer than planned).
+let seedCounts = Set(methods.map { runs[$0]?.count ?? 0 })
+let seedsFound = seedCounts.max() ?? 0
+let seedsText = seedsFound == 1 ? "one seed"
+    : "mean ± std over \(seedCounts.count == 1 ? "\(seedsFound)" : "\(seedCounts.min()!)–\(seedsFound)") seeds"
 var curves = Figure("accuracy_vs_epoch", title: "ResNet-20 trained from scratch: validation accuracy during training (cf. paper Table 8)",
                     x: "epochs of training", y: "validation accuracy (%), \(seedsText)")
 curves.legend = .bottomRight
@@ -274,7 +278,7 @@ scatter.yRange = max(0, 10 * ((lowest - 12) / 10).rounded(.down))...100  // room
 lesson.save(scatter)
 let nolaGap = 100 * (accuracy[.nola]!.mean - max(accuracy[.pranc]!.mean, accuracy[.lora]!.mean))
 let noise = 100 * max(accuracy[.nola]!.std, accuracy[.pranc]!.std, accuracy[.lora]!.std)
-let verdict = plan.seeds.count == 1 ? "one seed: no spread to judge by"
+let verdict = seedsFound == 1 ? "one seed: no spread to judge by"
     : abs(nolaGap) <= noise ? "within the seed spread (±\(Format.fixed(noise, 1)))" : nolaGap > 0 ? "holds" : "does not hold"
 lesson.say("""
     The paper's claim: NOLA beats PRANC and LoRA at about the same count (82.4% against 81.5%). Here NOLA \

@@ -234,8 +234,12 @@ for m in methods {
                           y: points.map { p in 100 * Spread(r.map { $0.curve[p].validationAccuracy }).mean },
                           error: points.map { p in 100 * Spread(r.map { $0.curve[p].validationAccuracy }).std }, color: m.color))
 }
-curves.annotate(.horizontalLine(y: 10, label: "guessing: 10%", color: .base))
-curves.yRange = 0...100
+// The y range from the points (room below for the legend): on MNIST every curve starts above 90%,
+// and 0–100 would press them into one line at the top.
+let lowestPoint = methods.flatMap { m in runs[m]!.flatMap { $0.curve.map { 100 * $0.validationAccuracy } } }.min() ?? 0
+let curvesFloor = max(0, 10 * ((lowestPoint - 12) / 10).rounded(.down))
+if curvesFloor < 10 { curves.annotate(.horizontalLine(y: 10, label: "guessing: 10%", color: .base)) }
+curves.yRange = curvesFloor...100
 curves.xRange = 0...Double(plan.epochs)
 lesson.save(curves)
 let order = methods.sorted { accuracy[$0]!.mean > accuracy[$1]!.mean }.map(\.paperName)

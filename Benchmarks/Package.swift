@@ -5,6 +5,7 @@
 //     cd Benchmarks && swift run -c release step-times     # training steps beside PyTorch's
 //     cd Benchmarks && swift run -c release gpt-speed      # GPT training steps beside PyTorch's and sgemm
 //     cd Benchmarks && swift run -c release decode-speed   # E2E beam search, one sentence at a time vs batched
+//     cd Benchmarks && swift run -c release resnet-speed   # a ResNet-20 training step beside PyTorch's
 //
 // The first uses ordo-one's Benchmark package (formerly package-benchmark); the second is a plain
 // executable that runs pytorch/steps.py in the same run (see pytorch/README.md).
@@ -21,6 +22,7 @@ let package = Package(
         .executable(name: "step-times", targets: ["StepTimes"]),
         .executable(name: "gpt-speed", targets: ["GPTSpeed"]),
         .executable(name: "decode-speed", targets: ["DecodeSpeed"]),
+        .executable(name: "resnet-speed", targets: ["ResNetSpeed"]),
     ],
     dependencies: [
         .package(name: "NOLALessons", path: ".."),
@@ -56,6 +58,15 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Tools/DecodeSpeed"
+        ),
+        .executableTarget(
+            name: "ResNetSpeed",
+            dependencies: [
+                .product(name: "NOLAKit", package: "NOLALessons"),
+                .product(name: "LessonKit", package: "NOLALessons"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Tools/ResNetSpeed"
         ),
         .executableTarget(
             name: "NOLABenchmarks",

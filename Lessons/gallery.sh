@@ -27,6 +27,7 @@ figures=(
     lesson12:bleu_vs_parameters
     lesson13:adapters_per_gpu
     lesson14:accuracy_vs_parameters_letters_5shot
+    lesson15:accuracy_vs_parameters
     lesson16:validation_loss
 )
 scale=0.7

@@ -43,6 +43,7 @@ do {
     Lesson.fail("\(error)")
 }
 if let notice = task.cacheNotice { lesson.warn(notice) }
+if let note = mnistSplitNote(options.data.source) { lesson.say(note + ".") }
 let base = task.makeBase()
 let baseOnUpright = evaluate(base, on: task.baseValidation).accuracy
 let baseOnShifted = evaluate(base, on: task.validation).accuracy

@@ -43,6 +43,7 @@ do {
     Lesson.fail("\(error)")
 }
 if let notice = task.cacheNotice { lesson.warn(notice) }
+if let note = mnistSplitNote(options.data.source) { lesson.say(note + ".") }
 let baseAccuracy = evaluate(task.makeBase(), on: task.validation).accuracy
 lesson.say("""
     Base MLP pretrained on upright digits (\(task.baseOrigin)); \

@@ -45,6 +45,7 @@ do {
     Lesson.fail("\(error)")
 }
 if let notice = task.cacheNotice { lesson.warn(notice) }
+if let note = mnistSplitNote(options.data.source) { lesson.say(note + ".") }
 lesson.say("""
     Base: \(task.baseOrigin). Every setting below is adapted \(seeds.count) times (seeds \
     \(seeds.map(String.init).joined(separator: ", "))), \(epochs) epochs of \(task.train.count) shifted digits, \

@@ -48,6 +48,7 @@ do {
     Lesson.fail("\(error)")
 }
 if let notice = task.cacheNotice { lesson.warn(notice) }
+if let note = mnistSplitNote(options.data.source) { lesson.say(note + ".") }
 let methods: [(name: String, method: AdapterMethod, color: Color)] = [
     ("LoRA r=1", .lora(rank: 1, c: 1), .lora),
     ("NOLA k=l=256", .nola(rank: 4, k: 256, l: 256, c: 1, basis: .perLayer), .nola),

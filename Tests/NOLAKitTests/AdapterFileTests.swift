@@ -315,16 +315,7 @@ struct AdapterFileTests {
         .appendingPathComponent("../../Sources/Python/nola_adapter.py").standardized.path
 
     private func runScript(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", Self.script] + arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        try PythonProbe.run(Self.script, arguments)
     }
 
     @Test("Python (numpy + safetensors) rebuilds every layer's ΔW from the file alone", 

@@ -41,6 +41,20 @@ struct DataMNISTTests {
         #expect(validation.labelCounts().allSatisfy { $0 > 150 })
     }
 
+    @Test("the 60,000-digit training split: known label counts; the lesson's three parts from it",
+          .enabled(if: DataTestSupport.mnistFolder.map { MNIST.isPresent(.train, in: $0) } ?? false,
+                   "skipped: MNIST's train-* files are not beside the t10k ones"))
+    func trainingSplit() throws {
+        let train = try MNIST.load(.train, folder: folder)
+        #expect(train.count == 60000)
+        #expect(train.labelCounts() == [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949])
+        #expect(Array(train.labels.prefix(10)) == [5, 0, 4, 1, 9, 2, 1, 3, 1, 4])
+        let parts = try MNIST.trainingValidationAndTest(folder: folder, validationCount: 5000)
+        #expect(parts.hasTrainingSplit && parts.train.count == 55000 && parts.validation.count == 5000 && parts.test.count == 10000)
+        #expect(zip(parts.train.labelCounts(), parts.validation.labelCounts()).map(+) == train.labelCounts())
+        #expect(parts.test.labelCounts() == (try MNIST.load(.test, folder: folder)).labelCounts())
+    }
+
     @Test("nearest class means reach their usual accuracy on MNIST (81.7% here)")
     func nearestClassMeans() throws {
         let test = try MNIST.load(.test, folder: folder)

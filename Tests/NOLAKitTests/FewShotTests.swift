@@ -106,7 +106,7 @@ struct FewShotTests {
         let config = VisionTransformerConfiguration(patchSize: 7, layers: 2, embedding: 16, heads: 2, classes: 10)
         let methods = FewShotMethod.table6(config)
         #expect(methods.count == 8)
-        for method in methods {
+        for method in methods + FewShotMethod.table10(k: 96) {
             let model = VisionTransformer(config, seed: 1)
             if let (adapter, sites) = method.adapter { model.attach(adapter, seed: 2, sites: model.sites(sites)) }
             if method == .nearestNeighbour || method == .linear { model.parameters.freezeAll() }
@@ -118,6 +118,9 @@ struct FewShotTests {
         #expect(FewShotMethod.lora(rank: 4).trainableCount(config) == 768)
         #expect(methods.suffix(3) == [.nola(rank: 4, k: 96), .nola(rank: 4, k: 48), .nola(rank: 4, k: 32)])
         #expect(FewShotMethod.nola(rank: 4, k: 96).trainableCount(config) == 768)
+        // Table 10: NOLA on Q and V trains as many numbers as NOLA on the MLP with the same k.
+        #expect(FewShotMethod.table10(k: 96).map { $0.trainableCount(config) } == [768, 768])
+        #expect(FewShotMethod.nolaQueryValue(rank: 4, k: 96).adapter!.sites == .queryValue)
     }
 
     @Test("1-NN by cosine: a known answer")
@@ -178,7 +181,7 @@ struct FewShotTests {
         let task = try FewShotTask(.letters, seed: 4, poolCount: 100, validationCount: 50, testCount: 50)
         let experiment = FewShotExperiment(backbone: backbone, task: task, epochs: 3)
         let train = try FewShotSampler(pool: task.pool).sample(shots: 5, seed: 4, draw: 0)
-        for method in FewShotMethod.table6(backbone.pretraining.configuration) {
+        for method in FewShotMethod.table6(backbone.pretraining.configuration) + [.nolaQueryValue(rank: 4, k: 8)] {
             let run = try experiment.run(method, train: train, learningRate: method.learningRates.first ?? 0, seed: 1)
             #expect((0...1).contains(run.validationAccuracy) && (0...1).contains(run.testAccuracy()), "\(method.name)")
             let again = try experiment.run(method, train: train, learningRate: method.learningRates.first ?? 0, seed: 1)

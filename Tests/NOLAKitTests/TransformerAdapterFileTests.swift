@@ -45,16 +45,8 @@ struct TransformerAdapterFileTests {
                 let delta = folder.appendingPathComponent("delta.safetensors")
                 try AdapterFile.save(model, method: method, seed: 31, to: adapter)
                 try AdapterFile.deltaWeights(of: model).write(to: delta)
-                let process = Process()
-                process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-                process.arguments = ["python3", adapterScript, adapter.path, "--compare", delta.path]
-                let pipe = Pipe()
-                process.standardOutput = pipe
-                process.standardError = pipe
-                try process.run()
-                let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-                process.waitUntilExit()
-                #expect(process.terminationStatus == 0 && output.contains("match:"), "\(method): \(output)")
+                let (status, output) = try PythonProbe.run(adapterScript, [adapter.path, "--compare", delta.path])
+                #expect(status == 0 && output.contains("match:"), "\(method): \(output)")
                 #expect(output.contains("h.1.attn.c_attn.v: dW 8x8") && output.contains("h.1.mlp.c_proj: dW 8x32"), "\(output)")
             }
         }

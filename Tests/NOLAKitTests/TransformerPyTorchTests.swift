@@ -79,17 +79,9 @@ struct TransformerPyTorchTests {
                 try writeCase(caseFolder, method: method, labelSmoothing: smoothing)
                 paths.append(caseFolder.path)
             }
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = ["python3", referenceScript] + paths
-            let pipe = Pipe()
-            process.standardOutput = pipe
-            process.standardError = pipe
-            try process.run()
-            let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
+            let (status, output) = try PythonProbe.run(referenceScript, paths)
             print(output)
-            #expect(process.terminationStatus == 0, "\(output)")
+            #expect(status == 0, "\(output)")
             #expect(output.components(separatedBy: "match: within").count == cases.count + 1, "\(output)")
         }
     }

@@ -27,10 +27,21 @@ public final class PRANCAdapter: LinearAdapter {
     private var dDelta = Matrix(rows: 0, cols: 0)
 
     /// PRANC over `basis` (of `(out, in)` matrices) for a layer named `name`.
-    public init(name: String, basis: RandomBasis, s: Float = 1) {
+    public convenience init(name: String, basis: RandomBasis, s: Float = 1) {
+        self.init(alpha: Parameter(name: "\(name).pranc_alpha", value: Matrix(rows: 1, cols: basis.count)), basis: basis, s: s)
+    }
+
+    /// PRANC whose coefficients `alpha: (1, n)` may be shared with other layers: PRANC's own
+    /// form, one vector of `n` coefficients for the whole network, each basis vector spanning
+    /// every layer (`AdaptableModel.attachWholeModelPRANC`). Each layer adds its projection into
+    /// the shared gradient.
+    public init(alpha: Parameter, basis: RandomBasis, s: Float = 1) {
+        checkPrecondition(
+            alpha.value.rows == 1 && alpha.count == basis.count,
+            "PRANC \(alpha.name): \(alpha.count) coefficients for a basis of \(basis.count) matrices")
         self.basis = basis
         self.s = s
-        alpha = Parameter(name: "\(name).pranc_alpha", value: Matrix(rows: 1, cols: basis.count))
+        self.alpha = alpha
     }
 
     /// PRANC with `n` basis matrices for a layer `(outputs, inputs)`, drawn from stream

@@ -64,13 +64,7 @@ public enum DigitSource: Sendable, Equatable, CustomStringConvertible {
             return (train, validation)
 
         case .mnist(let folder):
-            guard MNIST.isPresent(.test, in: folder) || MNIST.isPresent(.train, in: folder) else {
-                throw DataFileError(
-                    path: folder,
-                    problem: "MNIST not found (expected t10k-images-idx3-ubyte.gz and t10k-labels-idx1-ubyte.gz, "
-                        + "optionally the train-* pair, gzip or raw)",
-                    fix: "download them as data/README.md explains, or run with --data synthetic")
-            }
+            try DigitSource.requireMNIST(in: folder)
             let (train, validation) = try MNIST.trainingAndValidation(folder: folder)
             guard train.count >= minimumTrainCount && validation.count >= minimumValidationCount else {
                 throw DataFileError(
@@ -84,6 +78,18 @@ public enum DigitSource: Sendable, Equatable, CustomStringConvertible {
             let pickedTrain = train.prefix(trainCount), pickedValidation = validation.prefix(validationCount)
             guard style == .shifted else { return (pickedTrain, pickedValidation) }
             return (pickedTrain.leanedAndBold(), pickedValidation.leanedAndBold())
+        }
+    }
+
+    /// Throws the one-line "MNIST not found" error unless `folder` holds the test or the
+    /// training files.
+    static func requireMNIST(in folder: String) throws {
+        guard MNIST.isPresent(.test, in: folder) || MNIST.isPresent(.train, in: folder) else {
+            throw DataFileError(
+                path: folder,
+                problem: "MNIST not found (expected t10k-images-idx3-ubyte.gz and t10k-labels-idx1-ubyte.gz, "
+                    + "optionally the train-* pair, gzip or raw)",
+                fix: "download them as data/README.md explains, or run with --data synthetic")
         }
     }
 }

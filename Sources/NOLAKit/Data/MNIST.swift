@@ -144,6 +144,33 @@ public enum MNIST {
         return test.split(validationCount: carvedValidationCount(testCount: test.count), seed: splitSeed)
     }
 
+    /// Training, validation and test parts from the MNIST files in `folder`, for a lesson that
+    /// reports on a test set it never looked at (the paper's protocol).
+    ///
+    /// - With the training files: validation = the first `validationCount` digits of the training
+    ///   split in its fixed shuffle (seed `splitSeed`), training = the rest of it (55,000 with the
+    ///   default 5,000), test = the 10,000 digits of the test split, in its fixed shuffle too (so
+    ///   that a prefix of it is a uniform sample: the file has its easier half first).
+    /// - With only the test files: the split of `trainingAndValidation` (8,000 training, 2,000
+    ///   validation digits of the test split), and the test set is that validation part: there is
+    ///   nothing else left to test on. `hasTrainingSplit` is false, and a lesson says so.
+    public static func trainingValidationAndTest(folder: String = defaultFolder, validationCount: Int = 5000) throws
+        -> (train: DigitDataset, validation: DigitDataset, test: DigitDataset, hasTrainingSplit: Bool)
+    {
+        checkPrecondition(validationCount >= 0, "MNIST.trainingValidationAndTest: negative validation count")
+        guard isPresent(.train, in: folder) else {
+            let (train, validation) = try trainingAndValidation(folder: folder)
+            return (train, validation, validation, false)
+        }
+        let train = try load(.train, folder: folder)
+        let test = try load(.test, folder: folder)
+        let order = shuffled(train, name: "MNIST training split")
+        let held = min(validationCount, order.count)
+        return (order.subset(Array(held..<order.count), name: "MNIST training split, training part"),
+                order.subset(Array(0..<held), name: "MNIST training split, held-out part"),
+                shuffled(test, name: "MNIST test split"), true)
+    }
+
     /// `dataset` in the fixed order `permutation(count)` of seed `splitSeed`.
     static func shuffled(_ dataset: DigitDataset, name: String) -> DigitDataset {
         var cursor = StreamCursor(seed: splitSeed, stream: DigitDataset.splitStream)

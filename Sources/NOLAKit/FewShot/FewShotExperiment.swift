@@ -71,7 +71,7 @@ public final class FewShotExperiment {
             let testFeatures = testFeatures, testLabels = task.test.labels
             return Run(validationAccuracy: validation, testAccuracy: { accuracy(logits: head.forward(testFeatures), labels: testLabels) })
 
-        case .fullFineTuning, .lora, .nola:
+        case .fullFineTuning, .lora, .nola, .nolaQueryValue:
             let model = backbone.makeModel()
             if let (adapter, sites) = method.adapter {
                 model.attach(adapter, seed: seed, sites: model.sites(sites))  // freezes the backbone

@@ -10,8 +10,9 @@ import Foundation
 /// - `.mnist`: a new domain (real handwriting; the backbone saw synthetic digits only). The pool
 ///   is the first `poolCount` digits of MNIST's training part; validation and test are the first
 ///   `validationCount` and the next `testCount` digits of its validation part
-///   (`MNIST.trainingAndValidation`: the test split, or the held-out fifth of it when only the
-///   test files are there). Fixed: `seed` plays no part, as for every real-data split here.
+///   (`MNIST.trainingAndValidation`: the training split and the test split, or the two parts of
+///   the test split when only its files are there); each set is named after the split it came
+///   from. Fixed: `seed` plays no part, as for every real-data split here.
 public struct FewShotTask: Sendable {
     /// Which task.
     public enum Source: Sendable, Equatable, CustomStringConvertible {
@@ -46,9 +47,11 @@ public struct FewShotTask: Sendable {
             let (train, held) = try DigitSource.mnist(folder: folder).load(
                 trainCount: poolCount, validationCount: validationCount + testCount, seed: seed,
                 minimumTrainCount: poolCount, minimumValidationCount: validationCount + testCount)
-            pool = DigitDataset(images: train.images, labels: train.labels, name: "MNIST pool")
-            validation = held.subset(Array(0..<validationCount), name: "MNIST validation")
-            test = held.subset(Array(validationCount..<(validationCount + testCount)), name: "MNIST test")
+            // Named after the split each came from ("MNIST train split", "MNIST test split"; or, with
+            // only the test files, "MNIST test split, training part" and "…, validation part").
+            pool = DigitDataset(images: train.images, labels: train.labels, name: train.name)
+            validation = held.subset(Array(0..<validationCount), name: held.name)
+            test = held.subset(Array(validationCount..<(validationCount + testCount)), name: held.name)
         }
     }
 }

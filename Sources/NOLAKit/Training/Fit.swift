@@ -24,6 +24,9 @@ public struct FitConfiguration: Sendable {
     public var schedule: LearningRateSchedule?
     /// Evaluate on the validation set after every epoch (true) or only after the last (false).
     public var evaluateEveryEpoch: Bool
+    /// Examples per forward pass when evaluating (a network that keeps large activations, a
+    /// convolutional one, needs fewer than the default 1,000 to stay small in memory).
+    public var evaluationBatchSize = 1000
 
     public init(
         epochs: Int, batchSize: Int, seed: UInt64, schedule: LearningRateSchedule? = nil,
@@ -44,7 +47,8 @@ public struct FitConfiguration: Sendable {
 /// Trains a digit classifier with softmax cross-entropy: the loop every lesson uses.
 ///
 /// Each epoch visits every training example once in a seeded shuffled order, takes one
-/// `trainStep` per mini-batch, then (if asked) evaluates on `validation`. `afterStep(step, loss)`
+/// `trainStep` per mini-batch (a model with a `HasTrainingMode` in training mode), then (if asked)
+/// evaluates on `validation`. `afterStep(step, loss)`
 /// runs after every optimizer step (for progress bars and per-step curves) and `afterEpoch`
 /// after every epoch. Same model, data, optimizer and configuration ⇒ the same run, bit for bit
 /// (at a fixed `BLAS.threads`).
@@ -62,6 +66,7 @@ public func fit(
     for epoch in 0..<configuration.epochs {
         let clock = ContinuousClock.now
         var sum = 0.0, batches = 0, correct = 0, seen = 0
+        (model as? any HasTrainingMode)?.isTraining = true
         for batch in train.batches(size: configuration.batchSize, seed: configuration.seed, epoch: epoch) {
             if let schedule = configuration.schedule {
                 optimizer.learningRate = schedule.learningRate(atStep: optimizer.stepCount)
@@ -80,7 +85,7 @@ public func fit(
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
         var validationLoss = Double.nan, validationAccuracy = Double.nan
         if let validation, configuration.evaluateEveryEpoch || epoch == configuration.epochs - 1 {
-            (validationLoss, validationAccuracy) = evaluate(model, on: validation)
+            (validationLoss, validationAccuracy) = evaluate(model, on: validation, batchSize: configuration.evaluationBatchSize)
         }
         let record = EpochRecord(
             epoch: epoch + 1, trainLoss: sum / Double(max(1, batches)),
@@ -92,10 +97,14 @@ public func fit(
     return records
 }
 
-/// Mean softmax cross-entropy and accuracy of `model` on `data`, in batches of `batchSize`.
-/// An empty set gives `(nan, nan)`.
+/// Mean softmax cross-entropy and accuracy of `model` on `data`, in batches of `batchSize`, in
+/// evaluation mode (`HasTrainingMode`). An empty set gives `(nan, nan)`.
 public func evaluate(_ model: any Layer, on data: DigitDataset, batchSize: Int = 1000) -> (loss: Double, accuracy: Double) {
     guard data.count > 0 else { return (.nan, .nan) }
+    return inEvaluationMode(model) { evaluateInCurrentMode(model, on: data, batchSize: batchSize) }
+}
+
+private func evaluateInCurrentMode(_ model: any Layer, on data: DigitDataset, batchSize: Int) -> (loss: Double, accuracy: Double) {
     let loss = SoftmaxCrossEntropy()
     var lossSum = 0.0, correct = 0.0
     for batch in data.batchesInOrder(size: batchSize) {
@@ -106,10 +115,12 @@ public func evaluate(_ model: any Layer, on data: DigitDataset, batchSize: Int =
     return (lossSum / Double(data.count), correct / Double(data.count))
 }
 
-/// The predicted digit of every example of `data`.
+/// The predicted digit of every example of `data`, in evaluation mode (`HasTrainingMode`).
 public func predictions(_ model: any Layer, on data: DigitDataset, batchSize: Int = 1000) -> [Int] {
-    var out: [Int] = []
-    out.reserveCapacity(data.count)
-    for batch in data.batchesInOrder(size: batchSize) { out += predictedClasses(model.forward(batch.x)) }
-    return out
+    inEvaluationMode(model) {
+        var out: [Int] = []
+        out.reserveCapacity(data.count)
+        for batch in data.batchesInOrder(size: batchSize) { out += predictedClasses(model.forward(batch.x)) }
+        return out
+    }
 }

@@ -16,8 +16,11 @@ struct RunSize {
     /// improvement stop it (nil: never stop early; the best point is kept either way).
     let evaluations: Int
     let patience: Int?
-    /// The parts used: prefixes of the data's training, validation and test MRs.
+    /// The parts adaptation and scoring use: prefixes of the data's training, validation and test MRs.
     let data: E2EData
+    /// What the base is pretrained on: all the data (the same base for every scale but --quick,
+    /// whose tiny base reads `data`).
+    let baseData: E2EData
     let pretraining: E2EBaseModel.Pretraining
     /// Steps of the base's pretraining run whose bases the sweep (cell 9) adapts, besides the
     /// finished base; empty: no sweep.
@@ -44,13 +47,14 @@ struct RunSize {
         let testMRs = min(all.test.count, options.testMRs.map { $0 == 0 ? Int.max : $0 } ?? scale.pick(quick: 6, standard: 30, full: .max))
         data = E2EData(train: all.train.prefix(trainMRs), validation: all.validation.prefix(validationMRs),
                        test: all.test.prefix(testMRs), source: all.source)
+        baseData = scale == .quick ? data : all
         var p = E2EBaseModel.Pretraining()
         if scale == .quick {
             p = .tiny
         } else {
             p.tokenizerReadsMRs = false
-            p.records = real ? 15_000 : 3_000
-            p.epochs = real ? 4 : 10
+            p.records = real ? 15_000 : 1_500
+            p.epochs = real ? 2 : 8
         }
         pretraining = p
         sweepFractions = scale == .full && options.rows == nil && !options.table4Only ? [0, 1.0 / 32, 1.0 / 8, 1.0 / 2] : []
@@ -80,7 +84,7 @@ struct RunSize {
             "train = \(fingerprint(data.train))",
             "validation = \(fingerprint(data.validation))",
             "test = \(fingerprint(data.test))",
-            "base = \(pretraining.key), seed \(seeds.first ?? 0)",
+            "base = \(pretraining.key), seed \(seeds.first ?? 0), on \(fingerprint(baseData.train))",
             "adaptation = \(epochs) epochs, E2EFineTuning.Recipe.standard, batches of similar length, "
                 + "\(evaluations) evaluations, keep best, patience \(patience.map(String.init) ?? "none")",
             "decoding = beam \(beam), length penalty 0.9, no repeated 4-grams, 64 new tokens",

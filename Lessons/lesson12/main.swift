@@ -97,11 +97,11 @@ var bases: [String: E2EBaseModel] = [:]
         var p = size.pretraining
         var snapshots = Set<Int>()
         if label != "1" || !size.sweepFractions.isEmpty {
-            let total = try E2EBaseModel.totalSteps(data: data, pretraining: p)
+            let total = try E2EBaseModel.totalSteps(data: size.baseData, pretraining: p)
             snapshots = Set(size.sweepFractions.map { Int($0 * Double(total)) })
             if label != "1" { p = p.stopped(after: Int(fraction(label) * Double(total))) }
         }
-        let made = try E2EBaseModel(data: data, seed: lesson.seed, pretraining: p, snapshots: snapshots) { done, total in
+        let made = try E2EBaseModel(data: size.baseData, seed: lesson.seed, pretraining: p, snapshots: snapshots) { done, total in
             if bar == nil { bar = lesson.progress("pretraining the base GPT\(label == "1" ? "" : " to \(label) of its run") (once; then cached)", total: total) }
             bar?.advance()
         }
@@ -129,7 +129,7 @@ if let facts = mainBase {
     lesson.facts([
         ("GPT", "\(facts.shape) — \(Format.count(facts.parameters)) parameters"),
         ("tokenizer", facts.tokenizer + (size.pretraining.tokenizerReadsMRs ? ", trained on sentences and MRs" : ", trained on sentences and records, never an MR")),
-        ("pretraining", "\(Format.count(facts.documents)) documents (\(Format.count(data.train.rowCount)) references; "
+        ("pretraining", "\(Format.count(facts.documents)) documents (\(Format.count(size.baseData.train.rowCount)) references; "
             + "\(Format.count(size.pretraining.records)) records of other domains), \(size.pretraining.epochs) epochs, \(Format.count(facts.totalSteps)) steps"
             + (facts.tokensPerSecond.map { ", \(Format.rate($0)) tokens/s" } ?? "")),
         ("validation loss", "\(Format.fixed(facts.validationLoss, 3)) nats/token on the validation split's references"),

@@ -22,6 +22,9 @@ let package = Package(
     ] + lessons.map { Product.executable(name: $0, targets: [$0]) },
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // `swift package generate-documentation --target NOLAKit`: the DocC catalogs in
+        // Sources/NOLAKit/NOLAKit.docc and Sources/LessonKit/LessonKit.docc (README, "Documentation").
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
     targets: [
         // OpenBLAS: CBLAS plus the few LAPACK routines we call. Found by pkg-config; SwiftPM prints
@@ -55,6 +58,15 @@ let package = Package(
             name: "CMathAVX2",
             cSettings: [.unsafeFlags(["-O2"], .when(configuration: .debug))]
         ),
+        // gnuplot-iostream (Debian's libgnuplot-iostream-dev, a C++ header over Boost.Iostreams)
+        // behind a small C interface: one persistent gnuplot fed while a lesson runs, for the
+        // live loss curve (--live) and figures drawn in the terminal (--show). Boost ships no
+        // pkg-config file, so its two libraries are named here.
+        .target(
+            name: "CGnuplotStream",
+            cxxSettings: [.unsafeFlags(["-O2"], .when(configuration: .debug))],
+            linkerSettings: [.linkedLibrary("boost_iostreams"), .linkedLibrary("boost_filesystem")]
+        ),
         // The mathematics: random streams, matrices, layers, adapters, quantization, data. No printing.
         .target(
             name: "NOLAKit",
@@ -66,6 +78,7 @@ let package = Package(
             name: "LessonKit",
             dependencies: [
                 "NOLAKit",
+                "CGnuplotStream",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: optimizedInDebug
@@ -80,8 +93,9 @@ let package = Package(
         ),
         .testTarget(name: "NOLAKitTests", dependencies: ["NOLAKit"]),
         // Also runs the built lessons and the Python reader against a catalogue of bad inputs.
-        .testTarget(name: "LessonKitTests", dependencies: ["LessonKit", "NOLAKit"]),
+        .testTarget(name: "LessonKitTests", dependencies: ["LessonKit", "NOLAKit", "CGnuplotStream"]),
     ] + lessons.map {
         Target.executableTarget(name: $0, dependencies: ["NOLAKit", "LessonKit"], path: "Lessons/\($0)")
-    }
+    },
+    cxxLanguageStandard: .cxx17
 )

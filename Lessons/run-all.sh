@@ -6,7 +6,9 @@
 #   Lessons/run-all.sh --install-only  # only install the system packages (used by .ci/run)
 #
 # System packages (Debian/Ubuntu): libopenblas-dev (BLAS/LAPACK), gnuplot-nox (figures),
-# zlib1g-dev (reading MNIST's .gz files), pkg-config (how SwiftPM finds them).
+# zlib1g-dev (reading MNIST's .gz files), pkg-config (how SwiftPM finds them), and
+# libgnuplot-iostream-dev (the C++ header, with Boost's iostreams and filesystem, that feeds one
+# running gnuplot for --live and --show; Boost has no pkg-config file, so the header is checked).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,6 +18,9 @@ install_missing() {
     pkg-config --exists openblas 2>/dev/null || missing+=(libopenblas-dev)
     pkg-config --exists zlib 2>/dev/null || missing+=(zlib1g-dev)
     command -v gnuplot >/dev/null 2>&1 || missing+=(gnuplot-nox)
+    # gnuplot-nox is named first: it provides the "gnuplot" that libgnuplot-iostream-dev depends on
+    # (else apt would choose the X11/Qt one).
+    [ -f /usr/include/gnuplot-iostream.h ] || missing+=(libgnuplot-iostream-dev)
     [ ${#missing[@]} -eq 0 ] && return 0
     echo "Installing missing packages: ${missing[*]}"
     local sudo=""

@@ -25,27 +25,9 @@ import Foundation
 import LessonKit
 import NOLAKit
 
-/// The common options and `--data`.
-struct Options: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "lesson03", abstract: "Lesson 03 — Backprop by hand: the paper's A.2 MLP on digits.")
-
-    @OptionGroup var common: CommonOptions
-
-    @OptionGroup var data: DataOptions
-}
-
 let options = Options.parseLessonOptions()
-// The digits are loaded before anything is printed, so a missing MNIST is one line of error.
 let source = options.data.source
-let trainCount = options.common.scale.pick(quick: 3_000, standard: 12_000, full: 60_000)
-let validationCount = options.common.scale.pick(quick: 1_000, standard: 2_000, full: 10_000)
-let train: DigitDataset, validation: DigitDataset
-do {
-    (train, validation) = try source.load(trainCount: trainCount, validationCount: validationCount, seed: options.common.seed)
-} catch {
-    Lesson.fail("\(error)")
-}
+let (train, validation) = options.loadDigits()  // before anything is printed: a missing MNIST is one line
 let lesson = Lesson(
     number: 3, title: "Backprop by hand", follows: "Appendix A.2 (the 784-256-10 MLP on MNIST)",
     options: options.common)
@@ -210,12 +192,12 @@ lesson.say(
     The paper does not name its optimizer. We add momentum 0.9: without it, the default run's \
     720 steps (seed 1) stop at 90.5% validation accuracy instead of 98%.
     """)
-let bar = lesson.progress("training", total: configuration.totalSteps(examples: train.count))
+let bar = lesson.progress("training", total: configuration.totalSteps(examples: train.count), live: "training loss (nats)")
 let records: [EpochRecord]
 do {
     records = try fit(
         model, optimizer: optimizer, train: train, validation: validation, configuration: configuration,
-        afterStep: { _, value in bar.advance(note: "loss " + Format.fixed(value, 3)) })
+        afterStep: { _, value in bar.advance(note: "loss " + Format.fixed(value, 3), plot: Double(value)) })
 } catch {
     bar.finish()
     Lesson.fail("\(error)")

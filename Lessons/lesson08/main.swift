@@ -80,15 +80,18 @@ lesson.say("""
 // MARK: - 3. Training loss, epoch by epoch
 lesson.cell(3, "Training loss, epoch by epoch")
 /// One run; a divergence ends the lesson with its one-line reason.
-@MainActor func train(_ method: AdapterMethod?, seed: UInt64, recipe: FromScratchTask.Recipe = recipe) -> FromScratchTask.Run {
-    do { return try task.run(method, seed: seed, recipe: recipe).run } catch { Lesson.fail("\(error)") }
+@MainActor func train(_ method: AdapterMethod?, seed: UInt64, recipe: FromScratchTask.Recipe = recipe,
+                      afterEpoch: (EpochRecord) -> Void = { _ in }) -> FromScratchTask.Run {
+    do { return try task.run(method, seed: seed, recipe: recipe, afterEpoch: afterEpoch).run } catch { Lesson.fail("\(error)") }
 }
 // PRANC and NOLA over every seed; dense and LoRA, the references, over the first.
-let progress = lesson.progress("training", total: 2 * seeds.count + 2)
+let progress = lesson.progress("training", total: 2 * seeds.count + 2, live: "training loss", liveX: ("epoch", Double(epochs)))
 var runs: [String: [FromScratchTask.Run]] = [:]
 for m in methods {
     for seed in m.method == nil || m.name.hasPrefix("LoRA") ? [lesson.seed] : seeds {
-        runs[m.name, default: []].append(train(m.method, seed: seed))
+        runs[m.name, default: []].append(train(m.method, seed: seed) { record in  // --live: each method's first seed
+            if seed == lesson.seed { progress.plot(x: Double(record.epoch), y: record.trainLoss, series: m.name) }
+        })
         progress.advance(note: m.name)
     }
 }

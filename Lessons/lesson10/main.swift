@@ -23,18 +23,6 @@ import Foundation
 import LessonKit
 import NOLAKit
 
-struct Options: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "lesson10", abstract: "Lesson 10 — How few bits does a coefficient need? PTQ and QAT (paper §3.2, Table 4).")
-    @OptionGroup var common: CommonOptions
-    @OptionGroup var data: DataOptions
-    @Option(name: .customLong("group-size"), help: "Coefficients per scale in the per-group rule.")
-    var groupSize: Int = 32
-
-    func validate() throws {
-        guard groupSize > 0 else { throw ValidationError("--group-size must be a positive integer, e.g. --group-size 32.") }
-    }
-}
 let options = Options.parseLessonOptions()
 let lesson = Lesson(number: 10, title: "How few bits does a coefficient need?",
                     follows: "§3.2, Table 4 (PTQ and QAT)", options: options.common)
@@ -71,20 +59,8 @@ lesson.say("""
     then \(lastEpochs) at a tenth of it, in float (→ PTQ) or through the quantizer (QAT); \(seeds.count) seeds.
     """)
 
-/// A scale rule as the lesson names it, and its quantizer at `bits`.
-struct Rule {
-    let name: String
-    let slug: String
-    let color: Color
-    let quantizer: @Sendable (Int) -> SymmetricQuantizer
-}
 let g = options.groupSize
-let rules = [
-    Rule(name: ScaleRule.absMax.title, slug: "absmax", color: .blue) { SymmetricQuantizer(bits: $0) },
-    Rule(name: ScaleRule.meanAbs.title, slug: "mean_abs", color: .orange) { SymmetricQuantizer(bits: $0, rule: .meanAbs) },
-    Rule(name: ScaleRule.mseOptimal.title, slug: "mse", color: .green) { SymmetricQuantizer(bits: $0, rule: .mseOptimal) },
-    Rule(name: "absmax, g=\(g)", slug: "groups", color: .purple) { SymmetricQuantizer(bits: $0, groupSize: g) },
-]
+let rules = Rule.all(groupSize: g)  // absmax, mean-|x|, MSE-optimal, absmax per group of g (Rules.swift)
 let ptqBits = SymmetricQuantizer.paperBits  // 16, 8, 4, 3, 2
 let qatBits = [4, 3, 2]
 
@@ -130,10 +106,6 @@ let (lora, nola) = (methods[0].name, methods[1].name)
 @MainActor func qat(_ name: String, _ rule: Rule, _ bits: Int) -> Spread { spread(name) { $0.quantizationAware[rule.quantizer(bits)] } }
 /// Change against the method's own float accuracy, in points: "−3.2".
 @MainActor func change(_ name: String, _ s: Spread) -> Double { 100 * (s.mean - float(name).mean) }
-func signed(_ x: Double) -> String {
-    let text = Format.fixed(abs(x), 1)
-    return text == "0.0" ? text : (x > 0 ? "+" : "−") + text
-}
 lesson.say("Float accuracy after the last phase: " + methods.map { "\($0.name) \(float($0.name).percentText)" }.joined(separator: ", ") + ".")
 
 // MARK: - 3. Four ways to pick a scale
@@ -192,7 +164,6 @@ lesson.say("Figure two_bit_grids: each rule's three 2-bit levels drawn above the
 // to the shown digits and is left out of the table (it is in the figures).
 lesson.cell(4, "PTQ and QAT, rule by rule")
 var mainTable = Table(["rule", "method", "float"] + ptqBits.dropFirst().map { "PTQ \($0)" } + qatBits.map { "QAT \($0)" })
-func cell(_ s: Spread) -> String { Spread(s.values.map { 100 * $0 }).text(1) }
 for rule in rules {
     for (i, m) in methods.enumerated() {
         mainTable.row([i == 0 ? rule.name : "", m.name, cell(float(m.name))]
@@ -278,10 +249,6 @@ var rateTable = Table(["method", "QAT at 3 bits (absmax)", "rate / grid step", "
                        "QAT − PTQ", "QAT < PTQ"])
 var below: [String: [String: Int]] = [:]  // method → setting → seeds where QAT ended below PTQ
 var codesChanged: [Float: [Double]] = [:]  // rate → share of codes changed per QAT step, every run
-/// "2 of 3".
-func count(_ differences: [Double]) -> String { "\(differences.count(where: { $0 < 0 })) of \(differences.count)" }
-/// Differences of accuracies, in points.
-func points(_ differences: [Double]) -> String { Spread(differences.map { 100 * $0 }).text(1) }
 let rateProgress = lesson.progress("rate check", total: methods.count * seeds.count * (rates.count + 1))
 for (name, method, _) in methods {
     var rows: [Float: [(ptq: Double, qat: Double, stepRatio: Double, changed: Double)]] = [:]

@@ -202,7 +202,7 @@ lesson.facts([
     ("steps", "\(steps) of \(batchSize) sentences, peak rate \(peakRate), warm-up \(steps / 10) steps"),
     ("start", "validation loss \(Format.fixed(validationCurve[0], 3)) nats per token (uniform guessing: ln \(v) = \(Format.fixed(log(Double(v)), 3)))"),
 ])
-let bar = lesson.progress("training", total: steps)
+let bar = lesson.progress("training", total: steps, live: "training loss (nats per token)")
 var epoch = 0
 var queue: [TokenBatch] = []
 var window: [Double] = []
@@ -215,6 +215,7 @@ let (_, trainSeconds) = timed {
         let batch = queue.removeLast()
         do {
             window.append(Double(try trainer.step(batch).loss))
+            bar.advance(plot: window.last)  // --live draws the loss as it goes
         } catch {
             Lesson.fail("\(error) — lower the peak rate (\(peakRate)) in cell 5.")
         }
@@ -225,7 +226,6 @@ let (_, trainSeconds) = timed {
             validationCurve.append(trainer.evaluate(probeBatches))
             window = []
         }
-        bar.advance()
     }
 }
 bar.finish()

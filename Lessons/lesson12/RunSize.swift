@@ -42,8 +42,8 @@ struct RunSize {
         epochs = options.epochs ?? scale.pick(quick: 1, standard: 1, full: 1)
         evaluations = scale.pick(quick: 2, standard: 4, full: 8)
         patience = scale == .full ? 3 : nil
-        let trainMRs = scale.pick(quick: 60, standard: real ? 500 : all.train.count, full: all.train.count)
-        let validationMRs = scale.pick(quick: 8, standard: real ? 60 : all.validation.count, full: real ? 200 : all.validation.count)
+        let trainMRs = scale.pick(quick: 60, standard: real ? 300 : all.train.count, full: all.train.count)
+        let validationMRs = scale.pick(quick: 8, standard: real ? 60 : all.validation.count, full: real ? 100 : all.validation.count)
         let testMRs = min(all.test.count, options.testMRs.map { $0 == 0 ? Int.max : $0 } ?? scale.pick(quick: 6, standard: 30, full: .max))
         data = E2EData(train: all.train.prefix(trainMRs), validation: all.validation.prefix(validationMRs),
                        test: all.test.prefix(testMRs), source: all.source)

@@ -66,3 +66,89 @@ struct QuantizationProtocol {
         return values
     }
 }
+
+/// Cell 10: Table 4 and its figures from the results (full protocol) or PTQ of cell 5's models.
+@MainActor func showTable4(_ r: Report, full: Bool, methods: [(name: String, slug: String, method: AdapterMethod, color: Color)],
+                           rules: [QuantRule]) -> [Comparison] {
+    let ptqBits = full ? SymmetricQuantizer.paperBits : [3, 2], qatBits = full ? [4, 3, 2] : []
+    let slugs = full ? methods.map(\.slug) : ["lora_r1", "nola_qv_1"]
+    func values(_ i: Int) -> [[String: Double]] {
+        size.seeds.compactMap { seed in r.grid.results[full ? JobID.quant(slugs[i], seed: seed) : JobID.row(slugs[i], seed: seed)]?.payload.quantization }
+    }
+    func spread(_ i: Int, _ key: String) -> Spread? {
+        let v = values(i).compactMap { $0[key].map { 100 * $0 } }
+        return v.isEmpty ? nil : Spread(v)
+    }
+    guard values(0).count > 0 && values(1).count > 0 else {
+        lesson.say("No Table 4 result yet (\(full ? "its jobs are in cell 4's list" : "it needs cell 5's lora_r1 and nola_qv_1")).")
+        return []
+    }
+    let names = full ? methods.map(\.name) : ["LoRA QV r=1", "NOLA QV r=8"]
+    var table = Table(["rule", "method", "seeds", "float"] + ptqBits.map { "PTQ \($0)" } + qatBits.map { "QAT \($0)" })
+    for (ri, rule) in rules.enumerated() {
+        for i in 0..<2 {
+            table.row([i == 0 ? rule.name : "", names[i], "\(values(i).count)", spread(i, "float")?.text(1) ?? "—"]
+                      + ptqBits.map { spread(i, QuantizationProtocol.key(false, rule, $0))?.text(1) ?? "—" }
+                      + qatBits.map { spread(i, QuantizationProtocol.key(true, rule, $0))?.text(1) ?? "—" })
+            _ = ri
+        }
+    }
+    lesson.show(table)
+    func change(_ i: Int, _ qat: Bool, _ rule: QuantRule, _ bits: Int) -> Double? {
+        guard let f = spread(i, "float"), let q = spread(i, QuantizationProtocol.key(qat, rule, bits)) else { return nil }
+        return q.mean - f.mean
+    }
+    var changes = Table(["change of BLEU vs float", "paper LoRA r=1", "paper NOLA QV"] + rules.map { "\($0.name): LoRA / NOLA" })
+    for (setting, paperLoRA, paperNOLA, bits, qat) in [("PTQ 8", "+0.02", "−0.03", 8, false), ("PTQ 4", "−0.26", "−0.17", 4, false),
+        ("PTQ 3", "−7.88", "−5.32", 3, false), ("PTQ 2", "—", "—", 2, false), ("QAT 3", "−2.81", "−0.32", 3, true), ("QAT 2", "−13.76", "−1.77", 2, true)]
+        where (qat ? qatBits : ptqBits).contains(bits) {
+        changes.row([setting, paperLoRA, paperNOLA] + rules.map { "\(signed(change(0, qat, $0, bits))) / \(signed(change(1, qat, $0, bits)))" })
+    }
+    lesson.show(changes)
+    for rule in rules {
+        var figure = Figure("bleu_vs_bits_\(rule.slug)", title: "\(real ? "E2E" : "Synthetic restaurants"): BLEU with quantized adapters, scale rule \(rule.name) (cf. Table 4)",
+                            x: "bits per stored coefficient", y: "BLEU (%), \(size.quantMRs) test MRs")
+        figure.logX = true
+        figure.logBase = 2
+        figure.xRange = 1.8...18
+        figure.xTics = [2, 3, 4, 8, 16].map { (Double($0), "\($0)") }
+        figure.legend = .bottomRight
+        for i in 0..<2 {
+            let color = i == 0 ? Color.lora : Color.nola
+            let p = ptqBits.compactMap { b in spread(i, QuantizationProtocol.key(false, rule, b)).map { (Double(b), $0) } }
+            figure.add(.errorBars("\(names[i]), PTQ", x: p.map(\.0), y: p.map(\.1.mean), error: p.map(\.1.std), color: color, dashed: true))
+            if let f = spread(i, "float") { figure.annotate(.horizontalLine(y: f.mean, label: "\(names[i]), 32-bit float", color: color)) }
+            let q = qatBits.compactMap { b in spread(i, QuantizationProtocol.key(true, rule, b)).map { (Double(b), $0) } }
+            if !q.isEmpty { figure.add(.errorBars("\(names[i]), QAT", x: q.map(\.0), y: q.map(\.1.mean), error: q.map(\.1.std), color: color)) }
+        }
+        lesson.save(figure)
+    }
+    /// Rules under which one method's QAT change at `bits` beats the other's by more than the two
+    /// float seed spreads added, and at least 0.5 BLEU.
+    func clearlyAhead(_ bits: Int, nola: Bool) -> String {
+        let names = rules.filter { rule in
+            guard let l = change(0, true, rule, bits), let n = change(1, true, rule, bits) else { return false }
+            return (nola ? n - l : l - n) > max((spread(0, "float")?.std ?? 0) + (spread(1, "float")?.std ?? 0), 0.5)
+        }.map(\.name)
+        return names.isEmpty ? "no rule" : names.joined(separator: ", ")
+    }
+    if full {
+        lesson.say("""
+            Is NOLA more robust to quantization here (the paper's claim)? NOLA loses clearly less BLEU than LoRA under \
+            \(clearlyAhead(2, nola: true)) at 2-bit QAT and \(clearlyAhead(3, nola: true)) at 3 bits; LoRA loses clearly less under \
+            \(clearlyAhead(2, nola: false)) at 2 bits and \(clearlyAhead(3, nola: false)) at 3 bits ("clearly": by more than the two \
+            float seed spreads added, and at least 0.5 BLEU; \(values(0).count) seed\(values(0).count == 1 ? "" : "s"), \(size.quantMRs) test MRs).
+            """)
+    } else {
+        lesson.say("(Default run: PTQ only, of cell 5's models, on \(size.quantMRs) test MRs; the paper's protocol with QAT runs in --full.)")
+    }
+    func pair(_ bits: Int, qat: Bool) -> String {
+        rules.map { "\($0.name) L \(signed(change(0, qat, $0, bits))) N \(signed(change(1, qat, $0, bits)))" }.joined(separator: "; ")
+    }
+    return [
+        Comparison(full ? "QAT 2-bit, change of BLEU" : "PTQ 2-bit, change of BLEU", paper: full ? "LoRA −13.76, NOLA −1.77" : "—",
+                   ours: pair(2, qat: full), note: "L: \(names[0]), N: \(names[1])"),
+        Comparison(full ? "QAT 3-bit, change of BLEU" : "PTQ 3-bit, change of BLEU", paper: full ? "LoRA −2.81, NOLA −0.32" : "LoRA −7.88, NOLA −5.32",
+                   ours: pair(3, qat: full), note: "\(values(0).count) seed\(values(0).count == 1 ? "" : "s"), \(size.quantMRs) MRs"),
+    ]
+}

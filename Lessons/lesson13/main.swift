@@ -25,31 +25,11 @@ import Foundation
 import LessonKit
 import NOLAKit
 
-struct Options: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "lesson13",
-        abstract: "Lesson 13 — What NOLA costs and saves at real sizes: Table 2, Table 5 and 10,000 LLaMA-70B variants on one GPU.")
-    @OptionGroup var common: CommonOptions
-}
 let options = Options.parseLessonOptions()
 let lesson = Lesson(number: 13, title: "What NOLA costs and saves at real sizes",
                     follows: "Tables 1, 2 and 5, and the authors' 10,000-variant claim", options: options.common)
 let scale = lesson.scale
 var comparisons: [Comparison] = []
-
-/// "12.94M" for the paper's way of writing counts.
-func millions(_ n: Int, _ digits: Int = 3) -> String { Format.fixed(Double(n) / 1e6, digits) + "M" }
-/// Decimal gigabytes, as GPU makers and the claim write them: "34.49 GB".
-func gigabytes(_ bytes: Double) -> String { Format.fixed(bytes / 1e9, 2) + " GB" }
-/// The median of measurements.
-func median(_ xs: [Double]) -> Double {
-    let s = xs.sorted()
-    return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
-}
-/// "1.07 (1.03–1.12)": the median and the range of per-round ratios.
-func ratioText(_ xs: [Double]) -> String {
-    "\(Format.fixed(median(xs), 3)) (\(Format.fixed(xs.min()!, 2))–\(Format.fixed(xs.max()!, 2)))"
-}
 
 // MARK: - 1. Trainable counts from the public shapes (Tables 1 and 5)
 // A count is a sum over adapted sites of `AdapterMethod.trainableCount`: LoRA r·(in + out), NOLA
@@ -64,27 +44,8 @@ for m in ModelShape.paperModels {
 }
 lesson.show(shapeTable)
 
-let loraR1 = AdapterMethod.lora(rank: 1, c: 1)
-func nolaGPT(_ k: Int) -> AdapterMethod { .nola(rank: 8, k: k, l: k, c: 1, basis: .shared) }
-func nolaLLaMA(_ k: Int) -> AdapterMethod { .nola(rank: 16, k: k, l: k, c: 4, basis: .shared) }
-let countRows: [(ModelShape, TransformerSites, String, AdapterMethod, String)] = [
-    (.gpt2Medium, .queryValue, "LoRA r=4", .lora(rank: 4, c: 1), "0.350M"),
-    (.gpt2Medium, .queryValue, "LoRA r=1", loraR1, "0.098M"),
-    (.gpt2Medium, .queryValue, "NOLA k=l=1000", nolaGPT(1000), "0.096M"),
-    (.gpt2Medium, .queryValue, "NOLA k=l=500", nolaGPT(500), "0.048M"),
-    (.gpt2Medium, .queryValue, "NOLA k=l=250", nolaGPT(250), "0.024M (Table 3)"),
-    (.gpt2Large, .queryValue, "LoRA r=4", .lora(rank: 4, c: 1), "0.770M"),
-    (.gpt2Large, .queryValue, "LoRA r=1", loraR1, "0.184M"),
-    (.gpt2Large, .queryValue, "NOLA k=l=1000", nolaGPT(1000), "0.144M"),
-    (.gpt2Large, .queryValue, "NOLA k=l=500", nolaGPT(500), "0.072M"),
-    (.gpt2Large, .queryValue, "NOLA k=l=250", nolaGPT(250), "0.036M"),
-    (.llama2_7B, .all, "LoRA r=1", loraR1, "2.50M"),
-    (.llama2_7B, .all, "NOLA k=l=128, r=16", nolaLLaMA(128), "0.06M"),
-    (.llama2_13B, .all, "LoRA r=1", loraR1, "3.91M"),
-    (.llama2_13B, .all, "NOLA k=l=256, r=16", nolaLLaMA(256), "0.14M"),
-    (.llama2_70B, .all, "LoRA r=1", loraR1, "12.94M"),
-    (.llama2_70B, .all, "NOLA k=l=512, r=16", nolaLLaMA(512), "0.57M"),
-]
+let loraR1 = PaperCounts.loraR1
+let countRows = PaperCounts.rows  // Tables 1, 3 and 5: model, sites, method, the paper's count (PaperCounts.swift)
 var countTable = Table(["model", "sites", "method", "sites × blocks", "ours (exact)", "paper"])
 for (model, set, name, method, paper) in countRows {
     let count = model.trainableCount(method, sites: set)
@@ -94,7 +55,7 @@ for (model, set, name, method, paper) in countRows {
 lesson.show(countTable)
 let m4 = ModelShape.gpt2Medium.trainableCount(.lora(rank: 4, c: 1), sites: .queryValue)
 let l4 = ModelShape.gpt2Large.trainableCount(.lora(rank: 4, c: 1), sites: .queryValue)
-let nola70 = ModelShape.llama2_70B.trainableCount(nolaLLaMA(512), sites: .all)
+let nola70 = ModelShape.llama2_70B.trainableCount(PaperCounts.nolaLLaMA(512), sites: .all)
 let lora70 = ModelShape.llama2_70B.trainableCount(loraR1, sites: .all)
 lesson.say("""
     Every count the paper computes for its own method and for LoRA r=1 is the shapes' count, to the \
@@ -119,36 +80,13 @@ comparisons.append(Comparison("Table 5, LoRA r=1 / NOLA (LLaMA-2 70B)", paper: "
 // float scale per tensor, read each back, and weigh it. The file holds the coefficients and
 // its header: the metadata (seed, method, the 560 sites with their shapes) and the tensor index.
 lesson.cell(2, "Bytes on disk, and 10,000 LLaMA-2 70B variants on one GPU")
-let storageFolder = FileManager.default.temporaryDirectory
-    .appendingPathComponent("lesson13-adapters-\(getpid())", isDirectory: true)
-do {
-    try FileManager.default.createDirectory(at: storageFolder, withIntermediateDirectories: true)
-} catch {
-    Lesson.fail("cannot create the temporary folder '\(storageFolder.path)' (\(FileErrorReason.reason(error))); set TMPDIR to a writable folder.")
-}
-defer { try? FileManager.default.removeItem(at: storageFolder) }
 let llama = ModelShape.llama2_70B
 let storageMethods: [(name: String, method: AdapterMethod, color: Color)] = [
     ("LoRA r=1 (\(millions(lora70, 2)))", .lora(rank: 1, c: 16), .lora),
-    ("NOLA k=l=512 (\(millions(nola70, 2)))", nolaLLaMA(512), .nola),
+    ("NOLA k=l=512 (\(millions(nola70, 2)))", PaperCounts.nolaLLaMA(512), .nola),
 ]
 let adapterBits = [16, 8, 4]
-func precision(_ bits: Int) -> AdapterFile.Precision { bits == 16 ? .f16 : .quantized(bits: bits) }
-var fileBytes: [[Int]] = []  // method → bits
-for (index, entry) in storageMethods.enumerated() {
-    var row: [Int] = []
-    for bits in adapterBits {
-        do {
-            row.append(try AdapterStorage.measuredBytes(
-                for: llama, method: entry.method, sites: .all, precision: precision(bits), seed: lesson.seed,
-                in: storageFolder, file: "adapter-\(index)-\(bits).safetensors"))
-        } catch {
-            Lesson.fail("could not write and read back an adapter file in '\(storageFolder.path)': \(error); set TMPDIR to a folder with room.")
-        }
-    }
-    fileBytes.append(row)
-}
-try? FileManager.default.removeItem(at: storageFolder)
+let fileBytes = AdapterFiles.measuredBytes(of: storageMethods.map(\.method), for: llama, bits: adapterBits, seed: lesson.seed)  // method → bits
 var bytesTable = Table(["LLaMA-2 70B adapter", "bits", "file", "of which numbers", "header and scales", "bytes per number"])
 for (i, entry) in storageMethods.enumerated() {
     let count = i == 0 ? lora70 : nola70
@@ -165,8 +103,7 @@ lesson.show(bytesTable)
 let baseWeights = Double(llama.parameterCount)
 let gpus = [24, 48, 80]
 @MainActor func fitting(gpu: Int, baseBits: Int, adapterBytes: Int) -> Int {
-    let free = Double(gpu) * 1_073_741_824 - baseWeights * Double(baseBits) / 8
-    return free <= 0 ? 0 : Int(free / Double(adapterBytes))
+    AdapterFiles.fitting(gpuGiB: gpu, baseWeights: baseWeights, baseBits: baseBits, adapterBytes: adapterBytes)
 }
 var fitTable = Table(["GPU", "base bits", "base", "LoRA r=1 @16", "NOLA @16", "NOLA @8", "NOLA @4"])
 for gpu in gpus {
@@ -266,101 +203,19 @@ lesson.facts([
     ("tokens per step", "\(mainSequences) × \(sequenceLength) for the table (the paper: batch 8); the sweep up to \(sweep.last!.sequences * sweep.last!.length)"),
 ])
 
-/// Random inputs and labels for `sequences × length` rows of width `width`.
-@MainActor func batch(sequences: Int, length: Int, seed: UInt64) -> (x: Matrix, labels: [Int]) {
-    let rows = sequences * length
-    let x = Matrix(rows: rows, cols: width, data: RandomStream(seed: seed, stream: 5).symmetric(rows * width))
-    let labels = RandomStream(seed: seed, stream: 6).uniform(rows).map { min(width - 1, Int($0 * Float(width))) }
-    return (x, labels)
-}
-func mask(_ sequences: Int, _ length: Int) -> AttentionMask {
-    AttentionMask(sequences: sequences, length: length, causal: true)
-}
-
-// One base serves every method (and cell 4). Memory: the base's weights and the buffers of a
-// step without adapters, measured once; then each method's peak resident set while it attaches
-// and takes its first step, from a fresh peak window (`ProcessMemory.resetPeak`), on top.
-let memoryBatch = batch(sequences: mainSequences, length: sequenceLength, seed: lesson.seed)
+// One base serves every method (and cell 4): `StepBench` measures the bare base's memory, then
+// each method's alone on top of it, and keeps each method's adapters aside to swap them in.
+let bench = StepBench(blocks: blocks, width: width, heads: heads, methods: trainingMethods,
+                      sequences: mainSequences, length: sequenceLength, seed: lesson.seed)
 let progress = lesson.progress("training steps", total: trainingMethods.count + mainRounds + sweep.count * sweepRounds)
-ProcessMemory.resetPeak()
-let beforeBase = ProcessMemory.peakSinceResetBytes ?? 0
-let stack = TransformerStack(layers: blocks, width: width, heads: heads, mask: mask(mainSequences, sequenceLength), seed: lesson.seed)
-stack.parameters.freezeAll()
-do {
-    _ = try trainingStepSeconds(stack, optimizer: Adam(parameters: [], learningRate: 1e-3), input: memoryBatch.x,
-                                labels: memoryBatch.labels, warmup: 0, steps: 1)
-} catch {
-    Lesson.fail("\(error)")
-}
-let baseBytes = (ProcessMemory.peakSinceResetBytes ?? 0) - beforeBase
-var peakBytes: [Int] = []
-var basisBytes: [Int] = []
-var swapIns: [[(any LinearAdapter)?]] = []
-var optimizers: [Adam] = []
-for entry in trainingMethods {
-    ProcessMemory.resetPeak()
-    let before = ProcessMemory.peakSinceResetBytes ?? 0
-    let adapters = stack.attach(entry.method, seed: lesson.seed, sites: stack.sites(.queryValue))
-    optimizers.append(Adam(parameters: adapters.flatMap(\.parameters).filter(\.isTrainable), learningRate: 1e-3))
-    do {
-        _ = try trainingStepSeconds(stack, optimizer: optimizers.last!, input: memoryBatch.x, labels: memoryBatch.labels,
-                                    warmup: 0, steps: 1)
-    } catch {
-        Lesson.fail("\(error)")
-    }
-    peakBytes.append(baseBytes + (ProcessMemory.peakSinceResetBytes ?? 0) - before)
-    var seen = Set<ObjectIdentifier>()
-    basisBytes.append(4 * adapters.flatMap(randomBases(of:)).filter { seen.insert(ObjectIdentifier($0)).inserted }
-        .reduce(0) { $0 + $1.residentFloats })
-    swapIns.append(stack.blocks.map { $0.attention.cAttn.adapter })
-    for block in stack.blocks { block.attention.cAttn.adapter = nil }
-    progress.advance(note: entry.short)
-}
-
-/// Wall-clock and process CPU seconds (all threads) of one training step of method `m` on
-/// `data`. On a machine shared with other work the CPU time is the steadier measure of the work
-/// a step does: the wall clock also counts the time other programs held the cores.
-@MainActor func stepSeconds(_ m: Int, _ data: (x: Matrix, labels: [Int])) -> (wall: Double, cpu: Double) {
-    for (block, adapter) in zip(stack.blocks, swapIns[m]) { block.attention.cAttn.adapter = adapter }
-    defer { for block in stack.blocks { block.attention.cAttn.adapter = nil } }
-    let cpuStart = ProcessMemory.cpuSeconds
-    do {
-        let wall = try trainingStepSeconds(stack, optimizer: optimizers[m], input: data.x, labels: data.labels, warmup: 0, steps: 1)[0]
-        return (wall, ProcessMemory.cpuSeconds - cpuStart)
-    } catch {
-        Lesson.fail("\(error)")
-    }
-}
-/// `rounds` rounds at `sequences × length` tokens of the methods `methods` (LoRA first), the
-/// order rotating each round; per method the wall-clock step times, per NOLA method the ratios
-/// to LoRA's step of the same round, by the wall clock and by CPU time (empty for a method not
-/// timed).
-@MainActor func interleaved(sequences: Int, length: Int, rounds: Int, methods: [Int])
-    -> (seconds: [[Double]], ratios: [[Double]], cpuRatios: [[Double]])
-{
-    stack.mask = mask(sequences, length)
-    let data = batch(sequences: sequences, length: length, seed: lesson.seed &+ UInt64(length))
-    for m in methods { _ = stepSeconds(m, data) }  // size the buffers
-    var seconds = [[Double]](repeating: [], count: trainingMethods.count)
-    var cpu = seconds
-    for round in 0..<rounds {
-        for i in methods.indices {
-            let m = methods[(i + round) % methods.count]
-            let step = stepSeconds(m, data)
-            seconds[m].append(step.wall)
-            cpu[m].append(step.cpu)
-        }
-        progress.advance()
-    }
-    let ratios = (1..<trainingMethods.count).map { m in zip(seconds[m], seconds[0]).map { $0 / $1 } }
-    let cpuRatios = (1..<trainingMethods.count).map { m in zip(cpu[m], cpu[0]).map { $0 / $1 } }
-    return (seconds, ratios, cpuRatios)
-}
-let mainRun = interleaved(sequences: mainSequences, length: sequenceLength, rounds: mainRounds, methods: Array(trainingMethods.indices))
+bench.measureMemory { progress.advance(note: $0) }
+let (baseBytes, peakBytes, basisBytes) = (bench.baseBytes, bench.peakBytes, bench.basisBytes)
+let mainRun = bench.interleaved(sequences: mainSequences, length: sequenceLength, rounds: mainRounds,
+                                methods: Array(trainingMethods.indices)) { progress.advance() }
 var sweepRatios: [[Double]] = [[], [], []]  // NOLA method → tokens
 for (sequences, length) in sweep {
     let result = sequences == mainSequences && length == sequenceLength ? mainRun
-        : interleaved(sequences: sequences, length: length, rounds: sweepRounds, methods: sweepMethods)
+        : bench.interleaved(sequences: sequences, length: length, rounds: sweepRounds, methods: sweepMethods) { progress.advance() }
     for m in 0..<3 where sweepMethods.contains(m + 1) { sweepRatios[m].append(median(result.cpuRatios[m])) }
 }
 progress.finish()
@@ -411,28 +266,14 @@ comparisons.append(Comparison("Table 2 memory ÷ LoRA, shared", paper: "33.40/33
                               ours: "+\(Format.bytes(Int(sharedExtra))): ×\(Format.fixed((33.35e9 + sharedExtra) / 33.35e9, 4)) on 33.35 GB",
                               note: "our base is one block; the extra, one basis per shape, does not grow with depth"))
 
-var sweepFigure = Figure("time_ratio_vs_tokens", title: "NOLA's step time over LoRA r=1's at GPT-2 L width (cf. Table 2)",
-                         x: "tokens per training step (sequences × length)", y: "NOLA ÷ LoRA, CPU time per step (median of rounds)")
-sweepFigure.logX = true
-sweepFigure.logBase = 2
-sweepFigure.legend = .topRight
-sweepFigure.yRange = 0.9...max(1.2, 1.1 * (sweepRatios.flatMap { $0 }.max() ?? 1))
 let tokens = sweep.map { Double($0.sequences * $0.length) }
-for m in 0..<3 where sweepMethods.contains(m + 1) {
-    let entry = trainingMethods[m + 1]
-    sweepFigure.add(.lines("\(entry.name) (144K at full depth, rank 8)", x: tokens, y: sweepRatios[m], color: entry.color))
-}
-sweepFigure.annotate(.horizontalLine(y: 1.075, label: "paper (GPU, batch 8): non-shared 1.075, shared 1.004", color: .nola))
-sweepFigure.annotate(.horizontalLine(y: 1.004, label: "", color: .orange))
-lesson.save(sweepFigure)
+lesson.save(Figures.timeRatio(tokens: tokens, ratios: sweepRatios, methods: trainingMethods, timed: sweepMethods))
 lesson.say("""
     The basis costs the same at every batch size (combine and project once per step), while the \
     model's own products grow with the tokens: the ratio falls toward 1 as the step grows \
     (plots/lesson13/time_ratio_vs_tokens.png).
     """)
-for block in stack.blocks { block.attention.cAttn.adapter = nil }
-swapIns = []
-optimizers = []
+bench.release()
 
 // MARK: - 4. Serving many adapters from one base
 // One GPT-2 L block, Q and V: N adapters trained from one root seed share the basis and A₀ of
@@ -447,16 +288,12 @@ let serveSequences = scale.pick(quick: 4, standard: 8, full: 8)
 let serveLength = scale.pick(quick: 16, standard: 32, full: 64)
 let serveRounds = scale.pick(quick: 3, standard: 4, full: 21)
 let switches = scale.pick(quick: 2, standard: 8, full: 30)
-let servingBlock = stack.blocks[0]
-let serveMask = mask(serveSequences, serveLength)
+let servingBlock = bench.stack.blocks[0]
+let serveMask = StepBench.mask(serveSequences, serveLength)
 let qv = servingBlock.adapterSites.filter { $0.name.hasSuffix(".q") || $0.name.hasSuffix(".v") }
 let servingNOLA = AdapterMethod.nola(rank: 8, k: 1000, l: 1000, c: 1, basis: .shared)
-/// A NOLA adapter of a site, as `attach` builds it (same seeds), with its basis held or on the fly.
 @MainActor func template(_ site: AdapterSite, onTheFly: Bool) -> NOLAAdapter {
-    let basisSeed = BasisSeeds.nolaBasisSeed(root: lesson.seed, outputs: site.outputs, inputs: site.inputs)
-    return NOLAAdapter(name: site.name, inputs: site.inputs, outputs: site.outputs, rank: 8, k: 1000, l: 1000, c: 1,
-                       seed: BasisSeeds.layerSeed(root: lesson.seed, name: site.name), basisSeed: basisSeed,
-                       storage: onTheFly ? .onTheFly : .materialized)
+    ServingAdapters.nola(site, seed: lesson.seed, onTheFly: onTheFly)
 }
 // Q and V have one shape, (1,280 × 1,280), so one held basis serves both (`BasisSeeds`).
 let heldBasis = template(qv[0], onTheFly: false)
@@ -477,12 +314,7 @@ let (_, fillSeconds) = timed {
         loraValues.append(RandomStream(seed: lesson.seed, stream: 50 + UInt64(s)).symmetric(adapterCount * 2 * width))
     }
 }
-@MainActor func loraFactors(_ s: Int, _ i: Int) -> LowRankFactors {
-    let start = 2 * width * i
-    return LowRankFactors(a: Matrix(rows: 1, cols: width, data: Array(loraValues[s][start..<(start + width)])),
-                          b: Matrix(rows: width, cols: 1, data: Array(loraValues[s][(start + width)..<(start + 2 * width)])),
-                          scale: 1)
-}
+@MainActor func loraFactors(_ s: Int, _ i: Int) -> LowRankFactors { ServingAdapters.lora(loraValues[s], index: i, width: width) }
 let caches = heldBanks.map { bank in FactorCache(capacity: 64) { bank.factors(of: $0) } }
 lesson.say("\(Format.count(adapterCount)) NOLA and \(Format.count(adapterCount)) LoRA r=1 adapters made for the block's two sites in \(Format.seconds(fillSeconds)).")
 
@@ -503,24 +335,12 @@ let mergeSwitch = medianSeconds { i in
     }
 }
 // A full fine-tuned copy of the block: read its weights from a checkpoint file.
-let copyFolder = FileManager.default.temporaryDirectory.appendingPathComponent("lesson13-copy-\(getpid())", isDirectory: true)
-var copySeconds = Double.nan
-var copyBytes = 0
+var (copySeconds, copyBytes) = (Double.nan, 0)
 do {
-    try FileManager.default.createDirectory(at: copyFolder, withIntermediateDirectories: true)
-    let url = copyFolder.appendingPathComponent("block.safetensors")
-    try Checkpoint.file(of: servingBlock.baseParameters).write(to: url)
-    copyBytes = (try FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? 0
-    /// Reads the file and sets the block's weights from it (all or nothing).
-    @MainActor func loadCopy() throws {
-        try Checkpoint.load(servingBlock.baseParameters, from: try SafeTensorsFile.read(from: url), source: url.path)
-    }
-    try loadCopy()  // once to warm the page cache
-    copySeconds = median(try (0..<max(2, switches / 3)).map { _ in try timed { try loadCopy() }.seconds })
+    (copySeconds, copyBytes) = try ServingAdapters.copyLoadSeconds(servingBlock.baseParameters, repeats: max(2, switches / 3))
 } catch {
-    lesson.warn("could not time loading a block checkpoint in \(copyFolder.path): \(error)")
+    lesson.warn("\(error)")
 }
-try? FileManager.default.removeItem(at: copyFolder)
 
 let perAdapterNOLA = heldBanks.reduce(0) { $0 + $1.coefficientsPerAdapter } * 4
 let perAdapterLoRA = qv.count * 2 * width * 4
@@ -595,23 +415,8 @@ for (m, mode) in servingModes.enumerated() {
 lesson.show(serveTable)
 
 // Memory against N, for GPT-2 L's 36 blocks: what each way of holding N adapters keeps.
-let counts = [1, 10, 100, 1000, 10_000]
-var memoryFigure = Figure("memory_vs_adapters", title: "Holding N GPT-2 L adapters (Q, V, 36 blocks) for serving",
-                          x: "adapters held, N", y: "memory (MB)")
-memoryFigure.logX = true
-memoryFigure.logY = true
-memoryFigure.legend = .topLeft
-let mb = 1_048_576.0
-memoryFigure.add(.lines("LoRA r=1 factors (184K each)", x: counts.map(Double.init),
-                        y: counts.map { 36 * Double($0 * perAdapterLoRA) / mb }, color: .lora))
-memoryFigure.add(.lines("NOLA coefficients (144K each), basis from the seed", x: counts.map(Double.init),
-                        y: counts.map { 36 * Double($0 * perAdapterNOLA + seedBanks[0].sharedBytes + seedBanks[1].sharedBytes) / mb }, color: .nola))
-memoryFigure.add(.lines("NOLA coefficients + cache of 64 materialized factor sets", x: counts.map(Double.init),
-                        y: counts.map { 36 * Double($0 * perAdapterNOLA + min($0, 64) * perAdapterFactorsNOLA + seedBanks[0].sharedBytes + seedBanks[1].sharedBytes) / mb },
-                        color: .orange, dashed: true))
-memoryFigure.add(.lines("a full fine-tuned copy each (fp32, 774M)", x: counts.map(Double.init),
-                        y: counts.map { Double($0) * Double(ModelShape.gpt2Large.parameterCount) * 4 / mb }, color: .dense, dashed: true))
-lesson.save(memoryFigure)
+lesson.save(Figures.memory(perAdapterLoRA: perAdapterLoRA, perAdapterNOLA: perAdapterNOLA, perFactorSet: perAdapterFactorsNOLA,
+                           sharedBytes: seedBanks[0].sharedBytes + seedBanks[1].sharedBytes))
 lesson.say("""
     At N = 10,000, GPT-2 L's adapters take \(Format.bytes(36 * 10_000 * perAdapterLoRA)) as LoRA r=1 factors and \
     \(Format.bytes(36 * 10_000 * perAdapterNOLA)) as NOLA coefficients in fp32 (half that at 16 bits): only 0.78× \

@@ -26,5 +26,6 @@ public struct DataOptions: ParsableArguments, Sendable {
         guard DigitSource(argument: name) != nil else {
             throw ValidationError("--data '\(name)' is unknown; use --data synthetic or --data mnist.")
         }
+        DataChoice.note(source != .synthetic ? "mnist: real MNIST digits from data/mnist" : "synthetic: digits drawn by the project from the seed")
     }
 }

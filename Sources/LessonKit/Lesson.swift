@@ -2,7 +2,9 @@ import Foundation
 import NOLAKit
 
 /// One running lesson: prints its header, cells, prose and tables to stdout, writes its figures,
-/// and ends with the "paper vs ours" table and the list of figures.
+/// and ends with the "paper vs ours" table and the list of figures. Everything it prints is also
+/// recorded, and becomes the run's page, `<plots>/lessonNN/index.html` (`LessonPage`), written
+/// when the lesson finishes or fails; `<plots>/index.html` then lists every run in the folder.
 ///
 /// ```swift
 /// let options = Options.parseLessonOptions()   // the lesson's options: see LessonArguments.swift
@@ -27,17 +29,25 @@ public final class Lesson {
     /// The run's root seed.
     public var seed: UInt64 { options.seed }
 
+    /// The part of the paper the lesson follows, as its header says.
+    public let follows: String
+
     private let started = ContinuousClock.now
-    private var figuresWritten: [(name: String, rendered: Bool)] = []
+    private let startDate = Date()
+    private var record = RunRecord()
     private var renderer: GnuplotRenderer
+    /// `--live` and `--show`'s terminal and gnuplot: nil until first asked for, then `.some(nil)`
+    /// when standard output is not a terminal.
+    private var terminalDrawing: (TerminalCanvas, TerminalGnuplot)??
 
     /// Starts a lesson: prepares the machine (OpenBLAS's kernels, flush-to-zero: `MachineSetup`),
     /// checks that the plots folder is writable (or exits with one line saying why) and prints
     /// the header.
     public init(number: Int, title: String, follows paperSection: String, options: CommonOptions) {
-        MachineSetup.prepare()
+        let notes = MachineSetup.prepare()
         self.number = number
         self.title = title
+        self.follows = paperSection
         self.options = options
         let folder = URL(fileURLWithPath: options.plotsDirectory, isDirectory: true)
             .appendingPathComponent(String(format: "lesson%02d", number), isDirectory: true)
@@ -53,12 +63,15 @@ public final class Lesson {
         print(String(repeating: "=", count: header.count))
         print("Follows: \(paperSection).  Seed \(options.seed), \(options.scale.rawValue) run.")
         print()
+        for note in notes { record.append(.note(note)) }
+        Lesson.running.set(self)
     }
 
     // MARK: Narration
 
     /// Prints a cell heading; use the same number and title as the `// MARK: - N. Title` above it.
     public func cell(_ index: Int, _ title: String) {
+        record.append(.cell(index: index, title: title))
         heading("\(index). \(title)")
     }
 
@@ -72,16 +85,19 @@ public final class Lesson {
     /// paragraphs; lines starting with "- " are list items; lines indented by four spaces are
     /// printed as they are (formulas, code).
     public func say(_ text: String) {
+        record.append(.prose(text))
         print(TextWrap.wrap(text, width: 80))
     }
 
     /// Prints a table with aligned columns.
     public func show(_ table: Table) {
+        record.append(.table(table))
         print(table.rendered())
     }
 
     /// Prints `label: value` lines aligned on the colon.
     public func facts(_ pairs: [(String, String)]) {
+        record.append(.facts(pairs.map { (label: $0.0, value: $0.1) }))
         let width = pairs.map(\.0.count).max() ?? 0
         for (label, value) in pairs {
             print("  " + label.padding(toLength: width, withPad: " ", startingAt: 0) + " : " + value)
@@ -89,8 +105,27 @@ public final class Lesson {
     }
 
     /// A progress bar on stderr for a loop of `total` steps (silent when stderr is not a terminal).
-    public func progress(_ label: String, total: Int) -> Progress {
-        Progress(label: label, total: total)
+    ///
+    /// With `live` (the label of the curve's y axis, "training loss (nats)") and `--live` on a
+    /// terminal, the bar also redraws a curve of the values given to `advance(plot:)` or
+    /// `plot(x:y:series:)`, over x from 0 to `liveX.end` (the steps by default).
+    public func progress(_ label: String, total: Int, live: String? = nil, liveX: (label: String, end: Double)? = nil) -> Progress {
+        guard let live, options.live, let (canvas, gnuplot) = terminal() else { return Progress(label: label, total: total) }
+        let x = liveX ?? ("step", Double(total))
+        let curve = LiveCurve(title: "\(name) \(label)", x: x.label, y: live, xMax: x.end, canvas: canvas, gnuplot: gnuplot)
+        return Progress(label: label, total: total, live: curve)
+    }
+
+    /// The terminal and its gnuplot for `--live` and `--show`; nil when standard output is not a
+    /// terminal, or after gnuplot's one warning.
+    private func terminal() -> (TerminalCanvas, TerminalGnuplot)? {
+        if terminalDrawing == nil {
+            terminalDrawing = TerminalCanvas.standardOutput().map { canvas in
+                (canvas, TerminalGnuplot(warn: { [weak self] in self?.warn($0) }))
+            } ?? .some(nil)
+        }
+        guard let pair = terminalDrawing ?? nil, pair.1.isWorking else { return nil }
+        return pair
     }
 
     // MARK: Figures
@@ -103,14 +138,19 @@ public final class Lesson {
     /// list names only the files that exist.
     public func save(_ figure: Figure) {
         let files: GnuplotScript.Files
+        let script = GnuplotScript(figure: figure, lessonName: name)
         do {
-            files = try GnuplotScript(figure: figure, lessonName: name).write(to: plotsFolder)
+            files = try script.write(to: plotsFolder)
         } catch {
             Lesson.fail("\(error); free that path or pass --plots with another folder.")
         }
-        let script = files.script.relativeDisplayPath
+        let scriptPath = files.script.relativeDisplayPath
         let outcome: GnuplotRenderer.Outcome = renderer.gaveUp ? .failed("skipped") : renderer.render(script: files.script)
-        figuresWritten.append((figure.name, outcome == .rendered))
+        record.append(.figure(name: figure.name, title: figure.title, rendered: outcome == .rendered))
+        if options.show, let (canvas, gnuplot) = terminal() {
+            let png = outcome == .rendered ? plotsFolder.appendingPathComponent(figure.name + ".png") : nil
+            FigureShow.draw(figure, script: script, files: files, png: png, canvas: canvas, gnuplot: gnuplot)
+        }
         switch outcome {
         case .rendered:
             break
@@ -118,44 +158,85 @@ public final class Lesson {
             if renderer.warnedMissing == false {
                 renderer.warnedMissing = true
                 warn("gnuplot is not installed: the figures are written as .gp and .dat only; install gnuplot-nox "
-                    + "and run `gnuplot \(script)` to render one.")
+                    + "and run `gnuplot \(scriptPath)` to render one.")
             }
         case .failed(let message):
-            if !renderer.gaveUp { warn("gnuplot could not render \(script): \(message)") }
+            if !renderer.gaveUp { warn("gnuplot could not render \(scriptPath): \(message)") }
         case .timedOut(let seconds):
             renderer.gaveUp = true
-            warn("gnuplot did not finish \(script) within \(Format.significant(seconds, 2)) s and was stopped; "
-                + "the lesson goes on without rendering (run `gnuplot \(script)` later; the .gp and .dat files are written).")
+            warn("gnuplot did not finish \(scriptPath) within \(Format.significant(seconds, 2)) s and was stopped; "
+                + "the lesson goes on without rendering (run `gnuplot \(scriptPath)` later; the .gp and .dat files are written).")
         }
     }
 
     // MARK: Ending
 
-    /// Prints the closing "paper vs ours" table, the figures written and the wall-clock time.
+    /// Prints the closing "paper vs ours" table, the figures written and the wall-clock time, and
+    /// writes the run's page (`<plots>/lessonNN/index.html`) and the index of runs beside it.
     public func finish(paperVsOurs rows: [Comparison]) {
+        record.append(.heading("Paper vs ours"))
         heading("Paper vs ours")
         if !rows.isEmpty {
             var table = Table(["", "paper", "ours", "why they differ"])
             for row in rows { table.row([row.quantity, row.paper, row.ours, row.note]) }
             show(table)
         }
-        if !figuresWritten.isEmpty {
+        let figures = record.figures
+        if !figures.isEmpty {
             print()
             print("Figures (re-render one with `gnuplot <file>.gp`):")
-            for (name, rendered) in figuresWritten {
-                let stem = plotsFolder.appendingPathComponent(name).relativeDisplayPath
-                print("  \(stem).{gp,dat\(rendered ? ",png,svg" : "")}")
+            for figure in figures {
+                let stem = plotsFolder.appendingPathComponent(figure.name).relativeDisplayPath
+                print("  \(stem).{gp,dat\(figure.rendered ? ",png,svg" : "")}")
             }
         }
         let elapsed = ContinuousClock.now - started
+        if let drawing = terminalDrawing ?? nil { drawing.1.close() }  // --live/--show's gnuplot exits
+        do {
+            let page = try writePage()
+            print()
+            print("The run as a page: \(page.relativeDisplayPath) (open it in a browser).")
+        } catch {
+            Lesson.running.set(nil)
+            Lesson.fail("\(error); free that path or pass --plots with another folder.")
+        }
+        Lesson.running.set(nil)
         print()
         print("Done in \(Format.seconds(elapsed.seconds)).")
         Lesson.checkStandardOutput()
     }
 
+    // MARK: The page
+
+    /// Writes `<plots>/lessonNN/index.html` from what was printed so far, then rebuilds
+    /// `<plots>/index.html`; returns the page's location. Throws one line naming the file that
+    /// could not be written.
+    @discardableResult
+    func writePage() throws -> URL {
+        let facts = RunFacts.current(options: options, started: startDate, seconds: (ContinuousClock.now - started).seconds)
+        let folder = plotsFolder
+        let page = LessonPage(
+            number: number, title: title, follows: follows, record: record, facts: facts,
+            existing: { FileManager.default.fileExists(atPath: folder.appendingPathComponent($0).path) })
+        let url = plotsFolder.appendingPathComponent(LessonPage.fileName)
+        try Lesson.write(page.html(), to: url)
+        let plots = plotsFolder.deletingLastPathComponent()
+        try Lesson.write(RunIndex(plots: plots).html(), to: plots.appendingPathComponent(LessonPage.fileName))
+        return url
+    }
+
+    private static func write(_ text: String, to url: URL) throws {
+        do {
+            try text.write(to: url, atomically: true, encoding: .utf8)
+        } catch {
+            throw LessonIOError("cannot write \(url.relativeDisplayPath) (\(FileErrorReason.reason(error)))")
+        }
+    }
+
     /// Prints `warning: <message>` on stderr: something the user should know that does not stop
     /// the lesson (a rejected cache, gnuplot trouble).
     public func warn(_ message: String) {
+        record.append(.warning(message))
         fflush(nil)  // the narration so far first: keeps the order in a shared log
         FileHandle.standardError.write(Data("warning: \(OneLine.escaped(message))\n".utf8))
     }
@@ -163,6 +244,11 @@ public final class Lesson {
     /// Prints `error: <message>` on stderr and exits with status 1. For bad input that the user
     /// can fix; the message names the culprit and the fix.
     public static func fail(_ message: String) -> Never {
+        // The page of a lesson that was running shows how far it got and why it stopped.
+        if let lesson = running.take() {
+            lesson.record.append(.failure(message))
+            _ = try? lesson.writePage()
+        }
         fflush(nil)
         FileHandle.standardError.write(Data("error: \(OneLine.escaped(message))\n".utf8))
         exit(1)
@@ -199,6 +285,30 @@ public final class Lesson {
         }
         try? manager.removeItem(at: probe)
     }
+}
+
+/// The lesson running in this process, if any: `Lesson.fail` writes its page before exiting.
+final class RunningLesson: @unchecked Sendable {
+    private let lock = NSLock()
+    private var lesson: Lesson?
+
+    func set(_ lesson: Lesson?) {
+        lock.lock()
+        defer { lock.unlock() }
+        self.lesson = lesson
+    }
+
+    /// The running lesson, forgotten (so a failure while writing its page cannot loop).
+    func take() -> Lesson? {
+        lock.lock()
+        defer { lock.unlock() }
+        defer { lesson = nil }
+        return lesson
+    }
+}
+
+extension Lesson {
+    static let running = RunningLesson()
 }
 
 /// One row of the closing "paper vs ours" table.

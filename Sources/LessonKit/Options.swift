@@ -10,7 +10,13 @@ import Foundation
 /// --quick       a smoke run of a few seconds (CI uses it)
 /// --full        the paper-scale configuration, where a CPU can carry it
 /// --plots DIR   where figures go: DIR/lessonNN/<name>.{gp,dat,png,svg} (default plots)
+/// --live        redraw the training loss in the terminal while the lesson trains
+/// --show        draw each figure in the terminal as it is written
 /// ```
+///
+/// `--live` and `--show` draw through one gnuplot process (gnuplot-iostream, `TerminalGnuplot`),
+/// as sixel images in terminals that show them and as text plots elsewhere, and do nothing when
+/// standard output is not a terminal.
 public struct CommonOptions: ParsableArguments, Sendable {
     // Read as text and checked in `validate()`, so that `--seed -1` says what a seed is instead
     // of ArgumentParser's "Missing value" (it takes "-1" for an option name).
@@ -32,6 +38,12 @@ public struct CommonOptions: ParsableArguments, Sendable {
         name: .customLong("plots"),
         help: ArgumentHelp("Folder for figures; each lesson writes into DIR/lessonNN/.", valueName: "DIR"))
     public var plotsDirectory: String = "plots"
+
+    @Flag(help: "Redraw the training loss in the terminal while the lesson trains (nothing when output is not a terminal).")
+    public var live = false
+
+    @Flag(help: "Draw each figure in the terminal as it is written (nothing when output is not a terminal).")
+    public var show = false
 
     public init() {}
 

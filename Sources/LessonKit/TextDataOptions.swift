@@ -29,6 +29,7 @@ public struct TextDataOptions: ParsableArguments, Sendable {
         guard E2ESource(argument: name, seed: 0) != nil else {
             throw ValidationError("--data '\(name)' is unknown; use --data synthetic or --data e2e.")
         }
+        DataChoice.note(name.lowercased() == "e2e" ? "e2e: the E2E NLG files in data/e2e" : "synthetic: restaurant MRs and sentences drawn by the project from the seed")
     }
 
     /// `E2EData.load(source(seed:))`, or, when that fails (the E2E files are missing or

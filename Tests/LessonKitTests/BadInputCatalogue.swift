@@ -91,6 +91,8 @@ extension BadInput {
                  action: .lesson("lesson03", ["--seed", "abc"]), exit: 64, names: ["--seed 'abc'", "lesson03 --help"]),
         BadInput(id: "flag-unknown", area: .flags, input: "lesson04 --frobnicate",
                  action: .lesson("lesson04", ["--frobnicate"]), exit: 64, names: ["--frobnicate", "lesson04 --help"]),
+        BadInput(id: "flag-live-value", area: .flags, input: "lesson03 --live yes (--live takes no value)",
+                 action: .lesson("lesson03", ["--live", "yes"]), exit: 64, names: ["'yes'", "lesson03 --help"]),
         BadInput(id: "flag-quick-full", area: .flags, input: "lesson05 --quick --full",
                  action: .lesson("lesson05", ["--quick", "--full"]), exit: 64, names: ["--quick and --full"]),
         BadInput(id: "flag-data-unknown", area: .flags, input: "lesson06 --data cifar",
@@ -402,6 +404,12 @@ extension BadInput {
         BadInput(id: "output-from-results-none", area: .output, input: "lesson12 --from-results on a folder with no results",
                  action: .lesson("lesson12", ["--quick", "--from-results", "--results", "results"]), exit: 1,
                  names: ["results holds no results", "--from-results"]),
+        BadInput(id: "output-page-is-folder", area: .output, input: "plots/lesson07/index.html (the run's page) is a folder",
+                 action: .lesson("lesson07", ["--quick"], fixture: F.folder("plots/lesson07/index.html")), exit: 1,
+                 names: ["cannot write plots/lesson07/index.html", "Is a directory", "--plots"]),
+        BadInput(id: "output-index-is-folder", area: .output, input: "plots/index.html (the index of runs) is a folder",
+                 action: .lesson("lesson07", ["--quick"], fixture: F.folder("plots/index.html")), exit: 1,
+                 names: ["cannot write plots/index.html", "Is a directory", "--plots"]),
         BadInput(id: "output-adapter-folder", area: .output, input: "lesson06's adapter file path is a folder",
                  action: .lesson("lesson06", ["--quick"], fixture: F.folder("plots/lesson06/nola_adapter.safetensors")), exit: 1,
                  names: ["nola_adapter.safetensors", "Is a directory"]),
@@ -410,6 +418,10 @@ extension BadInput {
     // MARK: External programs: gnuplot (a warning, the lesson goes on: exit 0)
 
     static let external: [BadInput] = [
+        BadInput(id: "terminal-live-show-piped", area: .external,
+                 input: "--live --show with standard output piped, NOLA_TERMINAL_GRAPHICS=bogus (nothing to draw on)",
+                 action: .lesson("lesson07", ["--quick", "--live", "--show"], environment: ["NOLA_TERMINAL_GRAPHICS": "bogus"]),
+                 exit: 0, names: []),  // and no escape sequence: TerminalDrawingTests.piped
         BadInput(id: "gnuplot-missing", area: .external, input: "no gnuplot on the PATH",
                  action: .lesson("lesson07", ["--quick"], environment: ["PATH": "/nonexistent"]), exit: 0,
                  names: ["gnuplot is not installed", "gnuplot-nox", "plots/lesson07/coverage.gp"],

@@ -96,6 +96,37 @@ struct GnuplotScript {
         s.append("here = ARG0[1:strlen(ARG0) - strlen(\(quoted(name + ".gp")))]")
         s.append("data = here . \(quoted(name + ".dat"))")
         s.append("")
+        s += settings()
+        s.append("")
+        s.append("do for [fmt in 'png svg'] {")
+        s.append("    if (fmt eq 'png') {")
+        s.append("        set terminal pngcairo size \(f.size.width),\(f.size.height) noenhanced font 'DejaVu Sans,12' linewidth 1.2")
+        s.append("    } else {")
+        s.append("        set terminal svg size \(f.size.width),\(f.size.height) dynamic noenhanced font 'DejaVu Sans,12' background '#ffffff'")
+        s.append("    }")
+        s.append("    set output here . \(quoted(name)) . '.' . fmt")
+        s.append("    plot \\")
+        let clauses = plotClauses()
+        for (j, clause) in clauses.enumerated() {
+            s.append("        " + clause + (j < clauses.count - 1 ? ", \\" : ""))
+        }
+        s.append("}")
+        s.append("set output")
+        return s.joined(separator: "\n") + "\n"
+    }
+
+    /// The figure's settings and its `plot` command without a terminal or output, reading its
+    /// data from `dataFile`: what `--show` sends to the terminal's gnuplot after its own
+    /// `set terminal`.
+    func commands(dataFile: String) -> String {
+        (["data = \(quoted(dataFile))"] + settings() + ["plot " + plotClauses().joined(separator: ", ")])
+            .joined(separator: "\n")
+    }
+
+    /// Every `set` command of the figure: the house style, title, labels, axes, and annotations.
+    private func settings() -> [String] {
+        let f = figure
+        var s: [String] = []
         s.append("# House style, the same in every lesson.")
         s.append("set border 3 lw 1.2 lc rgb '#333333'")
         s.append("set tics nomirror out scale 0.6")
@@ -144,22 +175,7 @@ struct GnuplotScript {
         for (i, a) in f.annotations.enumerated() {
             s.append(contentsOf: annotationCommands(a, tag: i + 1))
         }
-        s.append("")
-        s.append("do for [fmt in 'png svg'] {")
-        s.append("    if (fmt eq 'png') {")
-        s.append("        set terminal pngcairo size \(f.size.width),\(f.size.height) noenhanced font 'DejaVu Sans,12' linewidth 1.2")
-        s.append("    } else {")
-        s.append("        set terminal svg size \(f.size.width),\(f.size.height) dynamic noenhanced font 'DejaVu Sans,12' background '#ffffff'")
-        s.append("    }")
-        s.append("    set output here . \(quoted(name)) . '.' . fmt")
-        s.append("    plot \\")
-        let clauses = plotClauses()
-        for (j, clause) in clauses.enumerated() {
-            s.append("        " + clause + (j < clauses.count - 1 ? ", \\" : ""))
-        }
-        s.append("}")
-        s.append("set output")
-        return s.joined(separator: "\n") + "\n"
+        return s
     }
 
     private var legendCommand: String {
@@ -284,9 +300,7 @@ struct GnuplotScript {
     // MARK: Text
 
     /// A gnuplot single-quoted string: no escapes are processed inside; `'` is doubled.
-    func quoted(_ text: String) -> String {
-        "'" + text.replacingOccurrences(of: "'", with: "''") + "'"
-    }
+    func quoted(_ text: String) -> String { GnuplotText.quoted(text) }
 
     /// A number as gnuplot reads it; non-finite values become NaN (a gap in a line).
     func num(_ x: Double) -> String {

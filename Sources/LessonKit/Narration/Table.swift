@@ -29,9 +29,7 @@ public struct Table: Sendable {
         let widths = columns.map { c in
             ([headers[c]] + rows.map { $0[c] }).map(\.count).max() ?? 0
         }
-        let numeric = columns.map { c in
-            !rows.isEmpty && rows.allSatisfy { Table.looksNumeric($0[c]) }
-        }
+        let numeric = numericColumns
         func line(_ cells: [String]) -> String {
             let padded = columns.map { c in
                 Table.pad(cells[c], to: widths[c], right: numeric[c])
@@ -42,6 +40,11 @@ public struct Table: Sendable {
         lines.append("  " + widths.map { String(repeating: "─", count: $0) }.joined(separator: "  "))
         lines += rows.map(line)
         return lines.joined(separator: "\n")
+    }
+
+    /// Which columns hold only numbers: they are aligned right, in the terminal and on the page.
+    var numericColumns: [Bool] {
+        headers.indices.map { c in !rows.isEmpty && rows.allSatisfy { Table.looksNumeric($0[c]) } }
     }
 
     static func pad(_ s: String, to width: Int, right: Bool) -> String {

@@ -7,8 +7,8 @@
 /// 2. `<skipped>` is deleted; the entities `&quot;` `&amp;` `&lt;` `&gt;` become `"` `&` `<` `>`
 ///    (the challenge's wrapper writes raw text into the SGML file, so these decode user text);
 /// 3. ASCII `A`–`Z` become `a`–`z` (`tr/[A-Z]/[a-z]/`: only ASCII; `É` stays `É`);
-/// 4. every character of ``{ | } ~ [ \ ] ^ _ ` space ! " # $ % & ( ) * + : ; < = > ? @ /`` is
-///    surrounded by spaces (all ASCII punctuation except `'` `,` `-` `.`);
+/// 4. every character of `{ | } ~ [ \ ] ^ _`, the backtick, and `space ! " # $ % & ( ) * + : ; < = > ? @ /`
+///    is surrounded by spaces (all ASCII punctuation except `'` `,` `-` `.`);
 /// 5. `.` and `,` are split from a preceding non-digit (`([^0-9])([.,])` → `$1 $2 `);
 /// 6. `.` and `,` are split from a following non-digit (`([.,])([^0-9])` → ` $1 $2`);
 /// 7. `-` is split after a digit (`([0-9])(-)` → `$1 $2 `);

@@ -30,7 +30,7 @@
 /// | other punctuation | `, ; : ! ? !!! . = / + % & ~ ^ \| \ < >`, runs of `@ # _ *` |
 /// | hyphenated words | `family-friendly`, `20-25`, `2.5-3` (ASCII), `café-bar`, `d'oeuvre` |
 /// | `A&B` (capitals) | `AT&T` |
-/// | single quotes | `'Aromi'` → `` ` `` `aromi` `'` (an opening quote before a letter) |
+/// | single quotes | `'Aromi'` → a backtick, `aromi`, `'` (the backtick: an opening quote before a letter) |
 /// | symbols | `°`, `×`, `§`, arrows, maths |
 ///
 /// Whitespace separates tokens and is dropped; characters no rule knows (emoji, for instance)

@@ -12,7 +12,8 @@ struct JobPayload: Codable, Sendable {
     var outputs: [String]?
     /// Validation loss along the adaptation; the point early stopping kept is marked.
     var curve: [CurvePoint]?
-    /// Tokens the adaptation read (rows' tokens, padding aside) and its seconds (wall clock).
+    /// Tokens the adaptation's training steps read (padding aside) and their seconds (wall clock,
+    /// the validation passes not counted).
     var trainedTokens: Int?
     var trainSeconds: Double?
     var decodeSeconds: Double?
@@ -70,10 +71,66 @@ struct JobPayload: Codable, Sendable {
         }
     }
 
+    /// "BLEU 61.2, stopped at epoch 0.38", "float BLEU 58.1", "validation loss 1.471", for a line per job.
+    var summary: String {
+        if let scores {
+            let kept = curve?.first { $0.kept }.map { ", kept epoch \(Format.fixed($0.epoch, 2))" } ?? ""
+            return "BLEU \(Format.fixed(100 * scores.bleu, 1))\(kept)" + (tokensPerSecond.map { ", \(Format.rate($0)) tokens/s" } ?? "")
+        }
+        if let float = quantization?["float"] { return "float BLEU \(Format.fixed(100 * float, 1))" }
+        if let base { return "validation loss \(Format.fixed(base.validationLoss, 3))" }
+        return "done"
+    }
+
     /// Adaptation throughput: tokens per second of training (nil when not trained).
     var tokensPerSecond: Double? {
         guard let trainedTokens, let trainSeconds, trainSeconds > 0 else { return nil }
         return Double(trainedTokens) / trainSeconds
+    }
+}
+
+/// What a job of the grid does.
+enum Job {
+    /// The base stopped at a part of its pretraining run ("1": finished): its facts.
+    case base(String)
+    /// A row of Table 1 or 3 with a seed, on the finished base.
+    case row(Row, seed: UInt64)
+    /// A row of the sweep on an earlier base (first seed).
+    case sweep(Row, base: String)
+    /// Table 4's protocol for one method and seed.
+    case quant(AdapterMethod, seed: UInt64)
+
+    /// "LoRA QV r=1, seed 2", for the progress bar.
+    var title: String {
+        switch self {
+        case .base(let label): "base \(label)"
+        case .row(let row, let seed): "\(row.name), seed \(seed)"
+        case .sweep(let row, let label): "\(row.name) on the base at \(label) of its pretraining"
+        case .quant(let method, let seed): "Table 4, \(method.name), seed \(seed)"
+        }
+    }
+
+    /// Runs the job: `adaptation(label)` gives the adaptation on the base at `label`,
+    /// `recordBase(label)` makes sure that base's facts are a result too.
+    @MainActor
+    func run(adaptation: (String) -> Adaptation, baseFacts recordBase: (String) -> Void, quantize: QuantizationProtocol.Settings,
+             size: RunSize, progress: @escaping (Int, Int) -> Void) throws -> JobPayload {
+        switch self {
+        case .base(let label):
+            recordBase(label)
+            throw GridError("the facts of base \(label) are recorded by their own job")
+        case .row(let row, let seed):
+            let a = adaptation("1")
+            let ptq = quantize.ptqOfRows && ["lora_r1", "nola_qv_1"].contains(row.slug) ? row.method : nil
+            return try a.run(row, seed: seed, quantize: ptq.map { method in
+                { QuantizationProtocol(adaptation: a, settings: quantize).postTraining($0, method, seed: seed) }
+            }, progress: progress)
+        case .sweep(let row, let label):
+            recordBase(label)
+            return try adaptation(label).run(row, seed: size.seeds[0], progress: progress)
+        case .quant(let method, let seed):
+            return try QuantizationProtocol(adaptation: adaptation("1"), settings: quantize).run(method, seed: seed)
+        }
     }
 }
 
@@ -128,13 +185,11 @@ struct Adaptation {
         let model = self.model(row.method, sites: row.sites, seed: seed)
         var payload = JobPayload()
         if row.trains {
-            let clock = ContinuousClock.now
             let curve = try E2EFineTuning.train(model, on: train, validation: validation, recipe: recipe(row.method), seed: seed &+ 1,
                                                 evaluations: evaluations, keepBest: true, patience: patience, progress: progress)
-            payload.trainSeconds = (ContinuousClock.now - clock).seconds
+            payload.trainSeconds = curve.last?.trainingSeconds
+            payload.trainedTokens = curve.last?.trainingTokens
             payload.curve = curve.map(JobPayload.CurvePoint.init)
-            let steps = curve.last?.step ?? 0
-            payload.trainedTokens = Int(Double(train.tokenCount) * Double(steps * recipe(row.method).batchSize) / Double(max(train.count, 1)))
         } else {
             model.parameters.freezeAll()
         }

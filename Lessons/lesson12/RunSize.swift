@@ -39,7 +39,7 @@ struct RunSize {
         let real = all.source != .synthetic(seed: seed)
         seeds = (0..<UInt64(options.seeds ?? scale.pick(quick: 1, standard: 1, full: 3))).map { seed &+ $0 }
         beam = options.beam ?? scale.pick(quick: 2, standard: 4, full: 10)
-        epochs = options.epochs ?? scale.pick(quick: 1, standard: 1, full: 1)
+        epochs = options.epochs ?? scale.pick(quick: 1, standard: 1, full: 0.5)
         evaluations = scale.pick(quick: 2, standard: 4, full: 8)
         patience = scale == .full ? 3 : nil
         let trainMRs = scale.pick(quick: 60, standard: real ? 300 : all.train.count, full: all.train.count)
@@ -57,7 +57,7 @@ struct RunSize {
             p.epochs = real ? 2 : 8
         }
         pretraining = p
-        sweepFractions = scale == .full && options.rows == nil && !options.table4Only ? [0, 1.0 / 32, 1.0 / 8, 1.0 / 2] : []
+        sweepFractions = scale == .full && options.rows == nil && !options.table4Only ? [1.0 / 2, 1.0 / 8, 1.0 / 32, 0] : []
         quantMRs = min(testMRs, options.quantMRs.map { $0 == 0 ? Int.max : $0 } ?? scale.pick(quick: testMRs, standard: 20, full: 100))
         resultsFolder = options.grid.resultsFolder
             ?? (scale == .full ? "Lessons/lesson12/results/\(real ? "e2e" : "synthetic")-full" : nil)
@@ -87,6 +87,7 @@ struct RunSize {
             "base = \(pretraining.key), seed \(seeds.first ?? 0), on \(fingerprint(baseData.train))",
             "adaptation = \(epochs) epochs, E2EFineTuning.Recipe.standard, batches of similar length, "
                 + "\(evaluations) evaluations, keep best, patience \(patience.map(String.init) ?? "none")",
+            "rates = full fine-tuning 1e-3, LoRA 3e-2, NOLA 0.2/sqrt(k), AdamW, warm-up 20, linear decay, weight decay 0.01, clip 1",
             "decoding = beam \(beam), length penalty 0.9, no repeated 4-grams, 64 new tokens",
             "quantization = \(rules.map(\.slug).joined(separator: ",")), \(quantMRs) test MRs, "
                 + (scale == .standard ? "PTQ 3,2 of cell 5's models" : "PTQ \(SymmetricQuantizer.paperBits), QAT 4,3,2"),

@@ -7,13 +7,24 @@ import NOLAKit
 /// (`QuantizationExperiment`). `ptqBits` and `qatBits` empty of QAT: PTQ only, of the float model.
 @MainActor
 struct QuantizationProtocol {
+    /// What a run's cell 10 measures: the rules, the test MRs, and whether it runs the paper's
+    /// protocol (`full`: PTQ 16/8/4/3/2 and QAT 4/3/2 of adapters trained for it) or PTQ 3/2 of
+    /// cell 5's LoRA r=1 and NOLA QV models (`ptqOfRows`, the default run); neither: no cell 10.
+    struct Settings {
+        let rules: [QuantRule]
+        let mrs: [MeaningRepresentation]
+        let references: [[String]]
+        let full: Bool
+        let ptqOfRows: Bool
+    }
+
     let adaptation: Adaptation
-    let rules: [QuantRule]
-    let ptqBits: [Int]
-    let qatBits: [Int]
-    /// The test MRs BLEU is measured on (a prefix of the test set) and their references.
-    let mrs: [MeaningRepresentation]
-    let references: E2EScores.References
+    let settings: Settings
+    var rules: [QuantRule] { settings.rules }
+    var ptqBits: [Int] { settings.full ? SymmetricQuantizer.paperBits : [3, 2] }
+    var qatBits: [Int] { settings.full ? [4, 3, 2] : [] }
+    var mrs: [MeaningRepresentation] { settings.mrs }
+    var references: E2EScores.References { E2EScores.References(settings.references) }
 
     /// The methods compared: LoRA QV r=1 against NOLA QV rank 4 with 0.78 of its count (the
     /// paper's 144K / 184K on GPT-2 L).

@@ -62,15 +62,23 @@ let table3Extra = size.scale == .full && options.rows == nil && !options.table4O
 let quantMethods = QuantizationProtocol.methods(kR1: kR1)
 let fullTable4 = size.scale != .standard && !options.noTable4
 let sweepLabels = size.sweepFractions.map(fractionLabel)
-var planned = [JobID.base("1")] + size.seeds.flatMap { seed in rows.filter { $0.trains || seed == size.seeds[0] }.map { JobID.row($0.slug, seed: seed) } }
-planned += sweepLabels.flatMap { b in [JobID.base(b)] + sweepSlugs.map { JobID.sweep($0, base: b) } }
-planned += size.seeds.flatMap { seed in table3Extra.map { JobID.row($0.slug, seed: seed) } }
-planned += fullTable4 ? size.seeds.flatMap { seed in quantMethods.map { JobID.quant($0.slug, seed: seed) } } : []
+// The order jobs run in (and are dealt to --jobs shares): Table 1's first seed, the sweep's two
+// best earlier bases, Table 1's other seeds, the sweep's other bases, Table 3, Table 4 — so a run
+// stopped early has whole tables of the first seed.
+var plan: [(id: String, job: Job)] = [(JobID.base("1"), .base("1"))]
+func table1Jobs(_ seed: UInt64) -> [(id: String, job: Job)] { rows.filter { $0.trains || seed == size.seeds[0] }.map { (JobID.row($0.slug, seed: seed), .row($0, seed: seed)) } }
+func sweepJobs(_ labels: ArraySlice<String>) -> [(id: String, job: Job)] {
+    labels.flatMap { b in [(JobID.base(b), Job.base(b))] + sweepSlugs.map { slug in (JobID.sweep(slug, base: b), .sweep(table1.first { $0.slug == slug }!, base: b)) } }
+}
+plan += table1Jobs(size.seeds[0]) + sweepJobs(sweepLabels.prefix(2))
+plan += size.seeds.dropFirst().flatMap(table1Jobs) + sweepJobs(sweepLabels.dropFirst(2))
+plan += size.seeds.flatMap { seed in table3Extra.map { (JobID.row($0.slug, seed: seed), Job.row($0, seed: seed)) } }
+plan += fullTable4 ? size.seeds.flatMap { seed in quantMethods.map { (JobID.quant($0.slug, seed: seed), Job.quant($0.method, seed: seed)) } } : []
 let grid: JobGrid<JobPayload>
 do {
     grid = try JobGrid(lesson: lesson.name, protocol: RunSize.protocolVersion, configuration: size.configuration(rules: options.quantRules),
                        folder: options.grid.folder(default: size.resultsFolder), share: options.grid.share, mode: options.grid.mode)
-    try grid.plan(planned)
+    try grid.plan(plan.map(\.id))
 } catch {
     Lesson.fail("\(error)")
 }
@@ -185,26 +193,51 @@ lesson.facts([
         + (fullTable4 ? ", Table 4 \(quantMethods.count) methods × \(size.seeds.count)" : "")),
     ("results", grid.folder.map { "\($0.relativeDisplayPath) (configuration \(grid.manifest.key), protocol \(RunSize.protocolVersion))" } ?? "kept in memory (--results DIR to keep them)"),
     ("this process", options.grid.fromResults ? "--from-results: runs nothing" : "share \(grid.share) — \(grid.toRun.count) job\(grid.toRun.count == 1 ? "" : "s") to run"),
-    ("adaptation", "\(Format.fixed(size.epochs, 1)) epoch\(size.epochs == 1 ? "" : "s") of \(Format.count(data.train.rowCount)) rows, "
+    ("adaptation", "\(Format.significant(size.epochs, 2)) epoch\(size.epochs == 1 ? "" : "s") of \(Format.count(data.train.rowCount)) rows, "
         + "batch 16, best of \(size.evaluations + 1) points on \(data.validation.count) validation MRs kept"
         + (size.patience.map { ", stopped after \($0) without improvement" } ?? "")),
     ("decoding", "beam \(size.beam)\(size.beam == 10 ? " (the paper's)" : " (the paper's is 10; --beam 10)"), length penalty 0.9, no repeated 4-grams, \(data.test.count) test MRs"),
 ])
-let adaptation: Adaptation? = grid.toRun.contains(where: { !$0.hasPrefix("base-") }) ? makeAdaptation(base("1")) : nil
 @MainActor func makeAdaptation(_ b: E2EBaseModel) -> Adaptation {
-    Adaptation(base: b, train: E2EFineTuning.Corpus(data.train, tokenizer: b.tokenizer, context: b.configuration.context),
-               validation: E2EFineTuning.Corpus(data.validation, tokenizer: b.tokenizer, context: b.configuration.context),
-               test: data.test, references: E2EScores.References(data.test.examples.map(\.references)),
-               search: BeamSearch(beamWidth: size.beam, lengthPenalty: 0.9, noRepeatNgram: 4, maxTokens: 64, endTokens: [BPETokenizer.end]),
-               epochs: size.epochs, evaluations: size.evaluations, patience: size.patience)
-}
-if let adaptation {
-    if adaptation.train.count == 0 || adaptation.validation.count == 0 {
-        Lesson.fail("no \(adaptation.train.count == 0 ? "training" : "validation") row fits the GPT's context of \(adaptation.base.configuration.context) tokens "
+    let made = Adaptation(base: b, train: E2EFineTuning.Corpus(data.train, tokenizer: b.tokenizer, context: b.configuration.context),
+                          validation: E2EFineTuning.Corpus(data.validation, tokenizer: b.tokenizer, context: b.configuration.context),
+                          test: data.test, references: E2EScores.References(data.test.examples.map(\.references)),
+                          search: BeamSearch(beamWidth: size.beam, lengthPenalty: 0.9, noRepeatNgram: 4, maxTokens: 64, endTokens: [BPETokenizer.end]),
+                          epochs: size.epochs, evaluations: size.evaluations, patience: size.patience)
+    if made.train.count == 0 || made.validation.count == 0 {
+        Lesson.fail("no \(made.train.count == 0 ? "training" : "validation") row fits the GPT's context of \(b.configuration.context) tokens "
             + "(the rows of \(real ? "data/e2e" : "this data") are too long); check the E2E files (data/README.md)")
     }
-    if size.scale == .full { estimateTime(adaptation, jobs: grid.toRun) }
+    return made
 }
+var adaptations: [String: Adaptation] = [:]
+@MainActor func adaptation(_ label: String = "1") -> Adaptation {
+    if let known = adaptations[label] { return known }
+    let made = makeAdaptation(base(label))
+    adaptations[label] = made
+    return made
+}
+let toRun = grid.toRun.filter { !$0.hasPrefix("base-") }
+if size.scale == .full && !toRun.isEmpty { estimateTime(adaptation(), jobs: toRun) }
+let quantize = QuantizationProtocol.Settings(rules: options.quantRules, mrs: data.test.examples.prefix(size.quantMRs).map(\.mr),
+                                             references: data.test.examples.prefix(size.quantMRs).map(\.references), full: fullTable4,
+                                             ptqOfRows: size.scale == .standard && !options.noTable4)
+for (i, id) in toRun.enumerated() {
+    guard let job = plan.first(where: { $0.id == id })?.job else { continue }
+    do {
+        let result = try grid.result(id) {
+            let bar = lesson.progress("job \(i + 1) of \(toRun.count): \(job.title)", total: 1)
+            defer { bar.finish() }
+            return try job.run(adaptation: { adaptation($0) }, baseFacts: { _ = baseFacts($0) }, quantize: quantize, size: size) { done, total in
+                bar.advance(note: "step \(done) of \(total)")
+            }
+        }
+        if let result, size.scale != .quick { lesson.say("  job \(i + 1) of \(toRun.count), \(id): \(result.payload.summary), \(Format.seconds(result.wallSeconds)) (\(Format.seconds(result.cpuSeconds)) CPU)") }
+    } catch {
+        Lesson.fail("\(id): \(error)")
+    }
+}
+if !toRun.isEmpty || grid.folder != nil { lesson.say(grid.summary + ".") }
 
 // MARK: - 5. Adapting, decoding and scoring every row (Table 1)
 // Each job starts from the cached base, attaches its adapters (seeded), and trains MR → sentence
@@ -212,24 +245,6 @@ if let adaptation {
 // evaluating the validation loss along the way and keeping its best point. Then beam search
 // writes a sentence for every test MR and the challenge's metrics score them.
 lesson.cell(5, "Adapting, decoding and scoring every row (Table 1)")
-let quantDefault: QuantizationProtocol? = size.scale == .standard && !options.noTable4 ? adaptation.map {
-    QuantizationProtocol(adaptation: $0, rules: options.quantRules, ptqBits: [3, 2], qatBits: [], mrs: data.test.examples.prefix(size.quantMRs).map(\.mr),
-                         references: E2EScores.References(data.test.examples.prefix(size.quantMRs).map(\.references)))
-} : nil
-@MainActor func runJob(_ id: String, _ row: Row, seed: UInt64, on adaptation: @autoclosure () -> Adaptation?) {
-    do {
-        _ = try grid.result(id) {
-            guard let adaptation = adaptation() else { throw GridError("no base to adapt") }
-            let bar = lesson.progress("\(row.name), seed \(seed)", total: 1)
-            defer { bar.finish() }
-            let quantize = quantDefault.flatMap { q in row.slug == "lora_r1" || row.slug == "nola_qv_1" ? { q.postTraining($0, row.method!, seed: seed) } : nil }
-            return try adaptation.run(row, seed: seed, quantize: quantize) { done, total in bar.advance(note: "step \(done) of \(total)") }
-        }
-    } catch {
-        Lesson.fail("\(id): \(error)")
-    }
-}
-for seed in size.seeds { for row in rows where row.trains || seed == size.seeds[0] { runJob(JobID.row(row.slug, seed: seed), row, seed: seed, on: adaptation) } }
 let report = Report(grid: grid, seeds: size.seeds)
 showTable1(report, rows: rows)
 
@@ -253,7 +268,6 @@ writeOutputs(report, rows: rows)
 // NOLA's count does not depend on its rank: at LoRA r=1's budget, ranks 1, 2, 4, 8 (c = 0.5
 // below rank 4, as the paper), then rank 8 with the budget halved three times.
 lesson.cell(8, "Rank at a fixed budget (Table 3)")
-for seed in size.seeds { for row in table3Extra { runJob(JobID.row(row.slug, seed: seed), row, seed: seed, on: adaptation) } }
 showTable3(report, table3: table3)
 
 // MARK: - 9. When does a small budget suffice? Bases of rising quality
@@ -263,14 +277,6 @@ showTable3(report, table3: table3)
 // base — and adapt each with full fine-tuning, LoRA r=1 and NOLA QV at 1, ½ and ¼ of its count
 // (one seed). If the claim's mechanism holds, NOLA ¼ − LoRA r=1 closes as the base improves.
 lesson.cell(9, "When does a small budget suffice? Bases of rising quality")
-for label in sweepLabels {
-    _ = baseFacts(label)
-    let needed = sweepSlugs.contains { grid.toRun.contains(JobID.sweep($0, base: label)) }
-    let sweepAdaptation = needed ? makeAdaptation(base(label)) : nil
-    for slug in sweepSlugs {
-        runJob(JobID.sweep(slug, base: label), table1.first { $0.slug == slug }!, seed: size.seeds[0], on: sweepAdaptation)
-    }
-}
 showSweep(report, labels: sweepLabels)
 
 // MARK: - 10. Quantized coefficients on the GPT (Table 4)
@@ -279,25 +285,6 @@ showSweep(report, labels: sweepLabels)
 // result, QAT runs the last phase through the quantizer, under each --quant-rules scale rule.
 // The default run does PTQ alone, at 3 and 2 bits, of cell 5's LoRA r=1 and NOLA QV models.
 lesson.cell(10, "Quantized coefficients on the GPT (Table 4)")
-let quantProtocol = fullTable4 ? adaptation.map {
-    QuantizationProtocol(adaptation: $0, rules: options.quantRules, ptqBits: SymmetricQuantizer.paperBits, qatBits: [4, 3, 2],
-                         mrs: data.test.examples.prefix(size.quantMRs).map(\.mr),
-                         references: E2EScores.References(data.test.examples.prefix(size.quantMRs).map(\.references)))
-} : nil
-for seed in size.seeds where fullTable4 {
-    for m in quantMethods {
-        do {
-            _ = try grid.result(JobID.quant(m.slug, seed: seed)) {
-                guard let quantProtocol else { throw GridError("no base to adapt") }
-                let bar = lesson.progress("\(m.name) PTQ and QAT, seed \(seed)", total: 1)
-                defer { bar.finish() }
-                return try quantProtocol.run(m.method, seed: seed)
-            }
-        } catch {
-            Lesson.fail("\(JobID.quant(m.slug, seed: seed)): \(error)")
-        }
-    }
-}
 let table4Comparisons = options.noTable4 ? [] : showTable4(report, full: fullTable4, methods: quantMethods, rules: options.quantRules)
 
 // MARK: - Paper vs ours

@@ -10,7 +10,7 @@ let optimizedInDebug: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration
 
 /// The lessons in order; each is an executable target `Lessons/lessonNN/main.swift`. A new lesson
 /// is a new folder and a new name here.
-let lessons = ["lesson01", "lesson02", "lesson03", "lesson04", "lesson05", "lesson06", "lesson07", "lesson08", "lesson09", "lesson10", "lesson11", "lesson12", "lesson13", "lesson14"]
+let lessons = ["lesson01", "lesson02", "lesson03", "lesson04", "lesson05", "lesson06", "lesson07", "lesson08", "lesson09", "lesson10", "lesson11", "lesson12", "lesson13", "lesson14", "lesson16"]
 
 let package = Package(
     name: "NOLALessons",
@@ -87,7 +87,7 @@ let package = Package(
         .executableTarget(
             name: "E2EScore",
             dependencies: [
-                "NOLAKit",
+                "NOLAKit", "LessonKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -3,7 +3,8 @@
 //
 //     cd Benchmarks && swift package --allow-writing-to-package-directory benchmark   # ordo-one's
 //     cd Benchmarks && swift run -c release step-times     # training steps beside PyTorch's
-//     cd Benchmarks && swift run -c release gpt-speed      # a GPT training step beside PyTorch's
+//     cd Benchmarks && swift run -c release gpt-speed      # GPT training steps beside PyTorch's and sgemm
+//     cd Benchmarks && swift run -c release decode-speed   # E2E beam search, one sentence at a time vs batched
 //
 // The first uses ordo-one's Benchmark package (formerly package-benchmark); the second is a plain
 // executable that runs pytorch/steps.py in the same run (see pytorch/README.md).
@@ -19,6 +20,7 @@ let package = Package(
     products: [
         .executable(name: "step-times", targets: ["StepTimes"]),
         .executable(name: "gpt-speed", targets: ["GPTSpeed"]),
+        .executable(name: "decode-speed", targets: ["DecodeSpeed"]),
     ],
     dependencies: [
         .package(name: "NOLALessons", path: ".."),
@@ -45,6 +47,15 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Tools/GPTSpeed"
+        ),
+        .executableTarget(
+            name: "DecodeSpeed",
+            dependencies: [
+                .product(name: "NOLAKit", package: "NOLALessons"),
+                .product(name: "LessonKit", package: "NOLALessons"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Tools/DecodeSpeed"
         ),
         .executableTarget(
             name: "NOLABenchmarks",

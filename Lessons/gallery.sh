@@ -27,6 +27,7 @@ figures=(
     lesson12:bleu_vs_parameters
     lesson13:adapters_per_gpu
     lesson14:accuracy_vs_parameters_letters_5shot
+    lesson16:validation_loss
 )
 scale=0.7
 
@@ -71,7 +72,15 @@ for entry in "${figures[@]}"; do
             print
         }
     ' "$script" > "$script.small" && mv "$script.small" "$script"
+    # The lesson's own full-size PNG goes first: a gnuplot that exits 0 without writing must not
+    # leave it behind to be copied as the small one.
+    rm -f "$work/$lesson/$figure.png"
     gnuplot "$script"
-    cp "$work/$lesson/$figure.png" "plots/gallery/$lesson.png"
+    png="$work/$lesson/$figure.png"
+    if [ ! -s "$png" ] || [ "$(head -c 8 "$png" | od -An -tx1 | tr -d ' \n')" != "89504e470d0a1a0a" ]; then
+        echo "error: gnuplot wrote no PNG for $lesson's $figure ($png); check gnuplot's messages above" >&2
+        exit 1
+    fi
+    cp "$png" "plots/gallery/$lesson.png"
 done
 ls -l plots/gallery

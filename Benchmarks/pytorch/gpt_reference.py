@@ -271,6 +271,11 @@ def load_safetensors(path):
         return (f.metadata() or {}), {k: f.get_tensor(k) for k in f.keys()}
 
 
+def worse(diff, worst):
+    """Whether diff is a worse difference than worst: a NaN is worse than anything, and stays worst."""
+    return not math.isnan(worst) and (math.isnan(diff) or diff > worst)
+
+
 def relative_difference(ours, theirs):
     ours, theirs = np.asarray(ours, dtype=np.float64), np.asarray(theirs, dtype=np.float64)
     return float(np.abs(ours - theirs).max() / max(np.abs(theirs).max(), 1e-12))
@@ -325,7 +330,7 @@ def check(folder, tolerance=1e-4):
     grad_name, grad_worst = None, 0.0
     for name in names:
         diff = relative_difference(expected[f"grad.{name}"].reshape(trainable[name].shape), trainable[name].grad.numpy())
-        if diff > grad_worst:
+        if worse(diff, grad_worst):
             grad_name, grad_worst = name, diff
     optimizer.step()
 
@@ -335,7 +340,7 @@ def check(folder, tolerance=1e-4):
         if key not in expected:
             raise ValueError(f"expected.safetensors has no {key}")
         diff = relative_difference(expected[key].reshape(trainable[name].shape), trainable[name].detach().numpy())
-        if diff > worst:
+        if worse(diff, worst):
             worst_name, worst = name, diff
     kind = "adapter " + json.dumps(nola_adapter.read_adapter(adapter_path)[0]["method"]) if adapted else "full fine-tuning"
     print(f"{folder}: {kind}, {len(names)} trainable tensors")
@@ -344,13 +349,19 @@ def check(folder, tolerance=1e-4):
     print(f"  grad norm   relative difference {norm_diff:.3g} (PyTorch {norm.item():.6f})")
     print(f"  gradients   max relative difference {grad_worst:.3g} ({grad_name}), after clipping")
     print(f"  after AdamW max relative difference {worst:.3g} ({worst_name})")
-    ok = max(logits_diff, loss_diff, norm_diff, grad_worst, worst) <= tolerance
+    # Every difference within the tolerance; a NaN anywhere fails (max() would let one through).
+    ok = all(d <= tolerance for d in (logits_diff, loss_diff, norm_diff, grad_worst, worst))
     print("match: within %.0e" % tolerance if ok else "MISMATCH: above %.0e" % tolerance)
     return 0 if ok else 1
 
 
-if __name__ == "__main__":
-    if len(sys.argv) < 2:
+def main(argv):
+    if not argv:
         print(__doc__)
-        sys.exit(2)
-    sys.exit(max(check(folder) for folder in sys.argv[1:]))
+        return 2
+    return max(check(folder) for folder in argv)
+
+
+if __name__ == "__main__":
+    # Output lost to a full disk or a closed pipe: one line and exit 1 (nola_adapter.run).
+    sys.exit(nola_adapter.run(main, sys.argv[1:]))

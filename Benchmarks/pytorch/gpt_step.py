@@ -15,16 +15,17 @@ the Swift benchmark (`swift run -c release gpt-speed`):
 
 Threads: 2 (torch.set_num_threads), denormals flushed (torch.set_flush_denormal(True)).
 """
-import argparse
 import json
 import math
 import resource
 import statistics
+import sys
 import time
 
 import torch
 
 from gpt_reference import GPT, GPTConfig, LoRA, NOLA
+from nola_adapter import OneLineParser, run  # importable once gpt_reference has put Sources/Python on the path
 
 
 def attach(model, method, rank, k, seed):
@@ -84,7 +85,7 @@ def time_steps(setting, args):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = OneLineParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--layers", type=int, default=4)
     parser.add_argument("--embd", type=int, default=128)
     parser.add_argument("--heads", type=int, default=4)
@@ -112,4 +113,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(run(lambda argv: main() or 0, sys.argv[1:]))  # output lost to a full disk: one line, exit 1

@@ -25,9 +25,9 @@ backward pass); the random bases use torch's own generator, so the numbers diffe
 side's Philox bases while the shapes and the arithmetic are the same.
 """
 
-import argparse
 import json
 import math
+import os
 import statistics
 import sys
 import time
@@ -39,6 +39,11 @@ try:
 except ImportError:  # one clear line, as every tool of the project
     sys.stderr.write("error: PyTorch is not installed: pip install torch (CPU wheel), then run again.\n")
     sys.exit(2)
+
+# The project's command-line conventions (one line and exit 64 for a bad argument, exit 1 for
+# output that could not be written), from the adapter reader beside the Swift sources.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "Sources", "Python"))
+from nola_adapter import OneLineParser, run  # noqa: E402
 
 METHODS = ["dense", "lora", "nola-per-layer", "nola-shared", "nola-on-the-fly", "pranc"]
 BATCH, SIZES = 512, [784, 256, 10]
@@ -157,7 +162,7 @@ def step_milliseconds(method, steps, warmup, clock=time.perf_counter):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = OneLineParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--methods", default=",".join(METHODS), help="comma-separated, from: " + ", ".join(METHODS))
     parser.add_argument("--steps", type=int, default=200, help="timed steps per method (default 200)")
     parser.add_argument("--warmup", type=int, default=20, help="untimed steps first (default 20)")
@@ -191,4 +196,5 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    # Output lost to a full disk or a closed pipe: one line and exit 1, as every tool of the project.
+    sys.exit(run(lambda argv: main() or 0, sys.argv[1:]))

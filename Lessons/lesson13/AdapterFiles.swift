@@ -25,6 +25,7 @@ enum AdapterFiles {
                         for: model, method: method, sites: .all, precision: bits == 16 ? .f16 : .quantized(bits: bits),
                         seed: seed, in: folder, file: "adapter-\(index)-\(bits).safetensors")
                 } catch {
+                    try? FileManager.default.removeItem(at: folder)  // Lesson.fail exits: `defer` would not run
                     Lesson.fail("could not write and read back an adapter file in '\(folder.path)': \(error); set TMPDIR to a folder with room.")
                 }
             }

@@ -354,12 +354,13 @@ switchTable.row(["NOLA: regenerate the basis from the seed", Format.seconds(seed
 switchTable.row(["NOLA: factors from a 64-adapter cache (hit)", Format.seconds(cachedSwitch), Format.bytes(perAdapterNOLA),
                  Format.bytes(64 * perAdapterFactorsNOLA) + " (cache)"])
 switchTable.row(["merge into W (W + ΔW, for merged serving)", Format.seconds(mergeSwitch), "—", "—"])
-switchTable.row(["load a full fine-tuned copy of the block", Format.seconds(copySeconds), Format.bytes(copyBytes), "—"])
+let copyTime = copySeconds.isFinite ? Format.seconds(copySeconds) : "not measured (see the warning)"
+switchTable.row(["load a full fine-tuned copy of the block", copyTime, Format.bytes(copyBytes), "—"])
 lesson.show(switchTable)
 lesson.say("""
     For all 36 blocks of GPT-2 L multiply by 36: a NOLA switch from the seed is about \
     \(Format.seconds(36 * seedSwitch)), from a held basis \(Format.seconds(36 * heldSwitch)); a full copy \
-    is \(Format.bytes(36 * copyBytes)) to read, \(Format.seconds(36 * copySeconds)) from the page cache.
+    is \(Format.bytes(36 * copyBytes)) to read\(copySeconds.isFinite ? ", \(Format.seconds(36 * copySeconds)) from the page cache" : "").
     """)
 
 // (b) A batch where every sequence has its own adapter, against one merged adapter.

@@ -52,12 +52,14 @@ public final class Lesson {
         let folder = URL(fileURLWithPath: options.plotsDirectory, isDirectory: true)
             .appendingPathComponent(String(format: "lesson%02d", number), isDirectory: true)
         self.plotsFolder = folder
-        self.renderer = GnuplotRenderer()
+        let timeLimit = GnuplotRenderer.timeLimitSetting()
+        self.renderer = GnuplotRenderer(timeLimit: timeLimit.seconds)
         do {
             try Lesson.ensureWritable(folder)
         } catch {
             Lesson.fail("\(error) Pass --plots with a folder you can write to.")
         }
+        AtomicFile.removeAbandoned(in: folder)  // temporary files of a run killed while writing
         let header = "Lesson \(number) — \(title)"
         print(header)
         print(String(repeating: "=", count: header.count))
@@ -65,6 +67,7 @@ public final class Lesson {
         print()
         for note in notes { record.append(.note(note)) }
         Lesson.running.set(self)
+        if let warning = timeLimit.warning { warn(warning) }
     }
 
     // MARK: Narration
@@ -133,9 +136,10 @@ public final class Lesson {
     /// Writes `figure` as `<plots>/lessonNN/<name>.gp` and `.dat`, and renders `.png` and `.svg`
     /// when gnuplot is installed. A failure to write is fatal to the lesson (one line, exit 1).
     /// gnuplot's own troubles are one warning line each and the lesson goes on: gnuplot missing
-    /// (said once), failing on a figure, or hanging — stopped after its time limit (20 s, or
-    /// `NOLA_GNUPLOT_TIMEOUT` seconds), after which the run renders no more figures. The closing
-    /// list names only the files that exist.
+    /// (said once), failing on a figure (an error, or an exit status of 0 without a whole PNG and
+    /// SVG: `GnuplotRenderer` checks what it wrote), or hanging — stopped after its time limit
+    /// (20 s, or `NOLA_GNUPLOT_TIMEOUT` seconds), after which the run renders no more figures. The
+    /// closing list names only the files that exist.
     public func save(_ figure: Figure) {
         let files: GnuplotScript.Files
         let script = GnuplotScript(figure: figure, lessonName: name)
@@ -145,6 +149,7 @@ public final class Lesson {
             Lesson.fail("\(error); free that path or pass --plots with another folder.")
         }
         let scriptPath = files.script.relativeDisplayPath
+        if renderer.gaveUp { GnuplotRenderer.removeOutputs(of: files.script) }
         let outcome: GnuplotRenderer.Outcome = renderer.gaveUp ? .failed("skipped") : renderer.render(script: files.script)
         record.append(.figure(name: figure.name, title: figure.title, rendered: outcome == .rendered))
         if options.show, let (canvas, gnuplot) = terminal() {
@@ -233,12 +238,16 @@ public final class Lesson {
         }
     }
 
+    /// Set when a warning could not be written to standard error (`2> /dev/full`).
+    private nonisolated(unsafe) static var warningLost = false
+
     /// Prints `warning: <message>` on stderr: something the user should know that does not stop
-    /// the lesson (a rejected cache, gnuplot trouble).
+    /// the lesson (a rejected cache, gnuplot trouble). A warning that cannot be written makes the
+    /// run end with exit status 1 (`checkStandardOutput`).
     public func warn(_ message: String) {
         record.append(.warning(message))
         fflush(nil)  // the narration so far first: keeps the order in a shared log
-        FileHandle.standardError.write(Data("warning: \(OneLine.escaped(message))\n".utf8))
+        if !StandardStreams.writeError("warning: \(OneLine.escaped(message))\n") { Lesson.warningLost = true }
     }
 
     /// Prints `error: <message>` on stderr and exits with status 1. For bad input that the user
@@ -250,20 +259,18 @@ public final class Lesson {
             _ = try? lesson.writePage()
         }
         fflush(nil)
-        FileHandle.standardError.write(Data("error: \(OneLine.escaped(message))\n".utf8))
+        StandardStreams.writeError("error: \(OneLine.escaped(message))\n")
         exit(1)
     }
 
-    /// Exits with one line when the narration could not be written (a full disk, `> /dev/full`):
-    /// it is the lesson's result, and a lost one must not look like success.
-    /// (`print` writes through C's buffered `stdout`; a failed write leaves its bytes in the buffer,
-    /// so the final flush fails too. Swift 6 forbids naming `stdout` itself: `fflush(nil)` flushes
-    /// every output stream, and this program has only that one.)
-    static func checkStandardOutput() {
-        errno = 0
-        guard fflush(nil) != 0 else { return }
-        let reason = errno != 0 ? String(cString: strerror(errno)) : "a write failed"
-        fail("cannot write the lesson's output to standard output (\(reason)); check the disk or the file it goes to.")
+    /// Exits with one line when `what` (the narration: the lesson's result) could not be written
+    /// to standard output (a full disk, `> /dev/full`): a lost result must not look like success.
+    /// Exits with status 1 and nothing more when a warning could not be written to standard error.
+    public static func checkStandardOutput(_ what: String = "the lesson's output") {
+        if let reason = StandardStreams.flushOutput() {
+            fail("cannot write \(what) to standard output (\(reason)); check the disk or the file it goes to.")
+        }
+        if warningLost { exit(1) }
     }
 
     private static func ensureWritable(_ folder: URL) throws {

@@ -34,7 +34,7 @@ extension ParsableCommand {
         } catch {
             if exitCode(for: error) == .success {  // --help: the help, exit 0 (or 1 if it could not be written)
                 print(fullMessage(for: error))
-                Lesson.checkStandardOutput()
+                Lesson.checkStandardOutput("the help")
                 Lesson.exitSuccess()
             }
             Lesson.failUsage(lessonUsageError(for: error))
@@ -63,7 +63,7 @@ extension Lesson {
 
     /// Prints `line` on stderr and exits with `usageExitCode`.
     static func failUsage(_ line: String) -> Never {
-        FileHandle.standardError.write(Data((line + "\n").utf8))
+        StandardStreams.writeError(line + "\n")
         exit(usageExitCode)
     }
 }

@@ -60,4 +60,7 @@ def main(path):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    from nola_adapter import OneLineParser, run  # beside this file: the project's command-line conventions
+    parser = OneLineParser(description="Reference scores for NOLAKit's E2E metrics (see the docstring).")
+    parser.add_argument("json", help='a JSON file {"hypotheses": [str], "references": [[str]]}')
+    sys.exit(run(lambda argv: main(parser.parse_args(argv).json) or 0, sys.argv[1:]))

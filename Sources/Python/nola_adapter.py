@@ -16,6 +16,7 @@ Needs numpy and the `safetensors` package (pip install numpy safetensors).
 """
 import argparse
 import json
+import os
 import sys
 
 import numpy as np
@@ -340,6 +341,15 @@ def delta_weights(meta, tensors):
     return out
 
 
+def check_deltas(deltas, meta, path):
+    """Finite coefficients can still give an infinite or NaN dW in float32 (a huge c, say): such
+    a dW is not a result. AdapterError naming the layer."""
+    for name, d in deltas.items():
+        if not np.all(np.isfinite(d)):
+            raise AdapterError(f"{path}: layer '{name}': dW is not finite in float32 (c = {meta.get('c', meta.get('s'))!r} "
+                               f"and the coefficients overflow it): not a usable adapter")
+
+
 # --- checks ----------------------------------------------------------------------------------
 
 KNOWN_ANSWERS = [  # (counter, key, output) from the Random123 distribution's kat_vectors
@@ -365,8 +375,74 @@ def self_test():
     return 0
 
 
+# --- the command line --------------------------------------------------------------------------
+
+USAGE_EXIT = 64  # a bad argument, as in every program of the project (sysexits.h's EX_USAGE)
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, answering a bad argument as every program of the project does: one line naming
+    it, exit status 64 (instead of a usage block and status 2)."""
+
+    def error(self, message):
+        sys.stderr.write(f"error: {one_line(message)} (`{self.prog} --help` lists the options)\n")
+        sys.exit(USAGE_EXIT)
+
+    def _print_message(self, message, file=None):
+        # argparse's own swallows write errors, so a --help lost to a full disk would exit 0.
+        if message:
+            (file or sys.stderr).write(message)
+
+
+def run(main, argv):
+    """Runs main(argv) and returns its exit status, or 1 with one line when standard output could
+    not be written (> /dev/full, a closed pipe): a lost result must not look like success, and
+    must not end in a traceback. main reports every other failure itself, so an OSError that
+    reaches here is standard output's."""
+    try:
+        try:
+            status = main(argv)
+        except SystemExit as done:  # --help, a bad argument: what was printed is checked all the same
+            status = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
+        sys.stdout.flush()
+        return status
+    except OSError as e:
+        # Point the descriptor at /dev/null, so that Python's own flush at exit has nowhere to fail.
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
+        print(f"error: cannot write the output to standard output ({e.strerror or one_line(e)}); "
+              "check the disk or the file it goes to", file=sys.stderr)
+        return 1
+
+
+def same_file(a, b):
+    """Whether paths a and b name one existing file (through links, ., .., another spelling)."""
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def write_atomically(data, path):
+    """Writes bytes to path whole or not at all: a temporary file beside it, renamed into place."""
+    folder = os.path.dirname(os.path.abspath(path))
+    temporary = os.path.join(folder, f".{os.path.basename(path)}.partial-{os.getpid()}")
+    try:
+        with open(temporary, "wb") as f:
+            f.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+        raise
+
+
 def main(argv):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = OneLineParser(prog="nola_adapter.py", description=__doc__.split("\n\n")[0])
     parser.add_argument("adapter", nargs="?", help="an adapter .safetensors file written by the lessons")
     parser.add_argument("--compare", metavar="DELTA", help="ΔW file exported by Swift (<layer>.delta_W)")
     parser.add_argument("--export", metavar="OUT", help="write the rebuilt ΔW as <layer>.delta_W")
@@ -380,9 +456,18 @@ def main(argv):
         parser.error("give an adapter file, or --self-test")
     if not (args.tolerance >= 0 and np.isfinite(args.tolerance)):
         parser.error(f"--tolerance must be a finite number >= 0, got {args.tolerance}")
+    if args.export:
+        # The output must not be one of the inputs: writing dW there would destroy it (and a
+        # --compare against the file just written would always "match").
+        for flag, path in (("the adapter file", args.adapter), ("the --compare file", args.compare)):
+            if path and same_file(args.export, path):
+                parser.error(f"--export {args.export} is {flag} itself: writing dW there would destroy it; "
+                             "give --export another name")
     try:
         meta, tensors = read_adapter(args.adapter)
-        deltas = delta_weights(meta, tensors)
+        with np.errstate(over="ignore", invalid="ignore"):  # overflow is check_deltas' to report, in one line
+            deltas = delta_weights(meta, tensors)
+        check_deltas(deltas, meta, args.adapter)
     except AdapterError as e:
         print(f"error: {one_line(e)}", file=sys.stderr)
         return 1
@@ -398,9 +483,9 @@ def main(argv):
     for name, d in deltas.items():
         print(f"  {name}: dW {d.shape[0]}x{d.shape[1]}, |dW|max {np.abs(d).max():.6g}")
     if args.export:
-        from safetensors.numpy import save_file
+        from safetensors.numpy import save
         try:
-            save_file({f"{k}.delta_W": v for k, v in deltas.items()}, args.export)
+            write_atomically(save({f"{k}.delta_W": v for k, v in deltas.items()}), args.export)
         except Exception as e:
             print(f"error: {args.export}: cannot be written ({one_line(e)})", file=sys.stderr)
             return 1
@@ -432,4 +517,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(run(main, sys.argv[1:]))

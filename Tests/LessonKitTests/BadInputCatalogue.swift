@@ -21,10 +21,17 @@ import Testing
 /// How a row runs (`Action`):
 /// - `.lesson`: the built executable (`.build/<config>/lessonNN`), in a fresh folder prepared by
 ///   the row's fixture (its `data/mnist`, `data/cache`, `plots`), with `--quick` where it runs far;
+/// - `.tool`: another executable of the build (`e2e-score`) in such a folder, with standard input
+///   fed from a pipe when the row gives it;
 /// - `.python`: `python3 Sources/Python/nola_adapter.py` in such a folder (skipped, and said so,
 ///   without python3, numpy and safetensors);
 /// - `.library`: a NOLAKit call whose thrown error is the line (Swift has no adapter-file or
-///   checkpoint command); it counts as exit 1 when it throws.
+///   checkpoint command); it counts as exit 1 when it throws. `.libraryWarning`: a call that
+///   goes on and returns the notice a lesson would print as its warning.
+///
+/// A run's standard output or error can be sent to a file (`/dev/full`): a run whose standard
+/// error is lost is judged by its exit status alone. `after` checks what a run left behind (no
+/// temporary folder, the input file unharmed).
 ///
 /// `NOLA_CATALOGUE_REPORT=<file> swift test --filter BadInputCatalogue` also writes a Markdown
 /// table of every row with the exact lines and exit codes it got; `NOLA_LESSONS_BUILD=<folder>`
@@ -44,19 +51,31 @@ struct BadInput: Sendable, CustomTestStringConvertible {
     /// For runs that go on: words standard output must show, and words it must not.
     var stdoutHas: [String] = []
     var stdoutLacks: [String] = []
+    /// Checks the row's folder after the run; throws `FixtureFailure` saying what is wrong.
+    var after: Fixture? = nil
 
     var testDescription: String { "\(id): \(input)" }
+
+    /// Whether the row sends the run's standard error to a file of its own (/dev/full).
+    var losesStandardError: Bool {
+        switch action {
+        case .lesson(_, _, _, _, _, let stderr, _), .tool(_, _, _, _, _, let stderr): stderr != nil
+        default: false
+        }
+    }
 
     enum Area: String, Sendable, CaseIterable {
         case flags = "flags"
         case data = "data files (IDX)"
         case csv = "data files (CSV)"
+        case scorer = "e2e-score's files and streams"
         case cache = "cached base network"
         case checkpoint = "checkpoints"
         case adapterSwift = "adapter files, Swift reader"
         case adapterPython = "adapter files, Python reader"
         case output = "output folders and streams"
         case external = "external programs"
+        case results = "results and verdicts"
     }
 
     /// Prepares the row's folder (the working directory of the run).
@@ -64,19 +83,27 @@ struct BadInput: Sendable, CustomTestStringConvertible {
 
     enum Action: Sendable {
         /// `lesson` with `arguments`, after `fixture`; `environment` is added to the test's
-        /// own ("{dir}" in a value is the row's folder); `stdout` redirects standard output to a
-        /// file (/dev/full, say).
-        case lesson(String, [String], fixture: Fixture? = nil, environment: [String: String] = [:], stdout: String? = nil)
+        /// own ("{dir}" in a value is the row's folder); `stdout` and `stderr` redirect standard
+        /// output and error to a file (/dev/full, say); `fileSizeLimit` caps every file the run
+        /// writes at that many KiB (`ulimit -f`, SIGXFSZ ignored: a full disk, for one run).
+        case lesson(String, [String], fixture: Fixture? = nil, environment: [String: String] = [:], stdout: String? = nil,
+                    stderr: String? = nil, fileSizeLimit: Int? = nil)
+        /// Another executable of the build with `arguments`, after `fixture`; `stdin` is written
+        /// into a pipe that is its standard input.
+        case tool(String, [String], fixture: Fixture? = nil, stdin: String? = nil, stdout: String? = nil, stderr: String? = nil)
         /// `python3 nola_adapter.py` with `arguments`, after `fixture`.
-        case python([String], fixture: Fixture)
+        case python([String], fixture: Fixture, stdout: String? = nil)
         /// A NOLAKit call in the row's folder; the error it throws is the line.
         case library(@Sendable (URL) throws -> Void)
+        /// A NOLAKit call in the row's folder that goes on; the notice it returns is the warning.
+        case libraryWarning(@Sendable (URL) throws -> String?)
     }
 }
 
 extension BadInput {
     /// The catalogue. Grouped by area; the fixtures are in `BadInputFixtures` below.
-    static let all: [BadInput] = flags + data + csv + cache + checkpoints + adapterSwift + adapterPython + output + external
+    static let all: [BadInput] = flags + data + csv + scorer + cache + checkpoints + adapterSwift + adapterPython + output
+        + external
 
     typealias F = BadInputFixtures
 
@@ -141,6 +168,31 @@ extension BadInput {
                  action: .lesson("lesson12", ["--data", "mnist"]), exit: 64, names: ["--data 'mnist'", "--data e2e"]),
         BadInput(id: "flag-lesson13-unknown", area: .flags, input: "lesson13 --blocks 3 (it takes only the common options)",
                  action: .lesson("lesson13", ["--blocks", "3"]), exit: 64, names: ["--blocks", "lesson13 --help"]),
+        BadInput(id: "flag-lesson11-data", area: .flags, input: "lesson11 --data e2e (data/README.md said it took --data)",
+                 action: .lesson("lesson11", ["--data", "e2e"]), exit: 64, names: ["--data", "lesson11 --help"]),
+        BadInput(id: "flag-scorer-format", area: .flags, input: "e2e-score --hyps-format xml",
+                 action: .tool("e2e-score", ["--hyps-format", "xml", "h.txt", "r.txt"]), exit: 64,
+                 names: ["'xml'", "--hyps-format", "e2e-score --help"]),
+        BadInput(id: "flag-scorer-missing-refs", area: .flags, input: "e2e-score with one file only (was a five-line usage block)",
+                 action: .tool("e2e-score", ["h.txt"]), exit: 64, names: ["<references>", "e2e-score --help"]),
+        BadInput(id: "flag-python-tolerance", area: .flags, input: "nola_adapter.py --tolerance -1 (was argparse's usage block, exit 2)",
+                 action: .python(["adapter.safetensors", "--tolerance", "-1"], fixture: F.pythonAdapter(.valid)), exit: 64,
+                 names: ["--tolerance", "finite number >= 0", "nola_adapter.py --help"]),
+        BadInput(id: "flag-python-unknown", area: .flags, input: "nola_adapter.py --frobnicate",
+                 action: .python(["--frobnicate"], fixture: F.pythonAdapter(.valid)), exit: 64,
+                 names: ["--frobnicate", "nola_adapter.py --help"]),
+        BadInput(id: "flag-lesson16-seeds", area: .flags, input: "lesson16 --seeds 11",
+                 action: .lesson("lesson16", ["--seeds", "11"]), exit: 64, names: ["--seeds must be from 1 to 10"]),
+        BadInput(id: "flag-lesson16-steps", area: .flags, input: "lesson16 --steps 0",
+                 action: .lesson("lesson16", ["--steps", "0"]), exit: 64, names: ["--steps must be from 1 to 100000"]),
+        BadInput(id: "flag-lesson16-questions", area: .flags, input: "lesson16 --questions -3",
+                 action: .lesson("lesson16", ["--questions=-3"]), exit: 64, names: ["--questions must be 0 (all) or a positive count"]),
+        BadInput(id: "flag-lesson16-bits", area: .flags, input: "lesson16 --bits 8,3",
+                 action: .lesson("lesson16", ["--bits", "8,3"]), exit: 64, names: ["--bits: '3' is not a base precision", "16, 8 or 4"]),
+        BadInput(id: "flag-lesson16-bits-twice", area: .flags, input: "lesson16 --bits 8,8",
+                 action: .lesson("lesson16", ["--bits", "8,8"]), exit: 64, names: ["--bits lists a precision twice"]),
+        BadInput(id: "flag-lesson16-data", area: .flags, input: "lesson16 --data alpaca",
+                 action: .lesson("lesson16", ["--data", "alpaca"]), exit: 64, names: ["--data 'alpaca'", "--data e2e"]),
     ]
 
     // MARK: Data files: MNIST's IDX (one line naming the file, exit 1)
@@ -215,6 +267,9 @@ extension BadInput {
         BadInput(id: "data-mnist-50-few-shot", area: .data, input: "50 MNIST images for lesson 14's pool, validation and test sets",
                  action: .lesson("lesson14", ["--quick", "--data", "mnist"], fixture: F.mnist(count: 50)),
                  exit: 1, names: ["data/mnist", "hold 50 digits", "at least 200 for training"]),
+        BadInput(id: "data-e2e-train-absent-lesson16", area: .data, input: "lesson16 --data e2e without data/e2e/trainset.csv",
+                 action: .lesson("lesson16", ["--quick", "--data", "e2e"]), exit: 1,
+                 names: ["data/e2e", "trainset.csv", "--data synthetic"]),
         BadInput(id: "data-mnist-50-smaller-run", area: .data, input: "50 MNIST images in lesson 03: a smaller, sound run",
                  action: .lesson("lesson03", ["--quick", "--data", "mnist"], fixture: F.mnist(count: 50)),
                  exit: 0, names: [], stdoutHas: ["training set   : 40 images", "validation set : 10 images"],
@@ -249,6 +304,91 @@ extension BadInput {
         BadInput(id: "csv-scorer-count", area: .csv, input: "e2e-score: 2 outputs for 1 MR of references",
                  action: .library(F.scorerInput(hypotheses: "One.\nTwo.\n", references: "mr,ref\n\"name[A]\",A.\n")), exit: 1,
                  names: ["hyps.txt", "2", "1"]),
+        BadInput(id: "csv-cr-line-ends", area: .csv, input: "devset.csv with CR-only line ends (was 'a \" inside an unquoted field', line 1)",
+                 action: .library(F.e2eData("mr,ref\r\"name[A], area[riverside]\",A is by the river.\r\"name[B]\",B is here.\r")),
+                 exit: 0, names: []),
+        BadInput(id: "csv-quote-open-midfile", area: .csv, input: "a quote left open on line 2 of 3 (was blamed on line 3)",
+                 action: .library(F.e2eData("mr,ref\n\"name[A]\",\"A is good.\n\"name[B]\",B is fine.\n")), exit: 1,
+                 names: ["devset.csv:2", "closing \" is probably missing on line 2"]),
+        BadInput(id: "csv-devset-folder", area: .csv, input: "data/e2e/devset.csv is a folder (was 'cannot be read')",
+                 action: .library(F.e2eData(prepare: F.folder("data/e2e/devset.csv"))), exit: 1,
+                 names: ["data/e2e/devset.csv", "is a folder, not a file"]),
+        BadInput(id: "csv-devset-fifo", area: .csv, input: "data/e2e/devset.csv is a named pipe (was 'cannot be read')",
+                 action: .library(F.e2eData(prepare: F.fifo("data/e2e/devset.csv"))), exit: 1,
+                 names: ["data/e2e/devset.csv", "named pipe (FIFO), not a regular file"]),
+        BadInput(id: "data-idx-fifo", area: .data, input: "an MNIST file that is a named pipe",
+                 action: .lesson("lesson03", ["--quick", "--data", "mnist"], fixture: { folder in
+                     try F.fifo("data/mnist/t10k-images-idx3-ubyte")(folder)
+                     try F.write(F.labels(20), "data/mnist/t10k-labels-idx1-ubyte", in: folder)
+                 }), exit: 1, names: ["t10k-images-idx3-ubyte", "named pipe (FIFO), not a regular file"]),
+    ]
+
+    // MARK: e2e-score's files and streams (one line naming the file, exit 1; or the right scores)
+
+    static let scorer: [BadInput] = [
+        BadInput(id: "scorer-stdout-full", area: .scorer, input: "e2e-score H R > /dev/full (was exit 0: the scores lost)",
+                 action: .tool("e2e-score", ["hyps.txt", "refs.csv"],
+                               fixture: F.files(["hyps.txt": F.scorerOutputs, "refs.csv": F.scorerReferences]), stdout: "/dev/full"),
+                 exit: 1, names: ["standard output", "No space left on device"]),
+        BadInput(id: "scorer-stderr-full", area: .scorer, input: "e2e-score H R 2> /dev/full (was a trap)",
+                 action: .tool("e2e-score", ["hyps.txt", "refs.csv"],
+                               fixture: F.files(["hyps.txt": F.scorerOutputs, "refs.csv": F.scorerReferences]), stderr: "/dev/full"),
+                 exit: 0, names: [], stdoutHas: ["BLEU: 1.0000"]),
+        BadInput(id: "scorer-mr-order", area: .scorer, input: "outputs with an mr column, in another order than the references (was BLEU 0.08)",
+                 action: .tool("e2e-score", ["hyps.csv", "refs.csv"], fixture: F.files([
+                     "hyps.csv": "mr,output\n\"name[B]\",A cheap cafe.\n\"name[A]\",The Eagle is a pub.\n",
+                     "refs.csv": F.scorerReferences])),
+                 exit: 0, names: [], stdoutHas: ["BLEU: 1.0000", "ROUGE_L: 1.0000"]),
+        BadInput(id: "scorer-mr-unknown", area: .scorer, input: "outputs for MRs the references do not have (was scored, exit 0)",
+                 action: .tool("e2e-score", ["hyps.csv", "refs.csv"], fixture: F.files([
+                     "hyps.csv": "mr,output\n\"name[C]\",The Eagle is a pub.\n\"name[D]\",A cheap cafe.\n",
+                     "refs.csv": F.scorerReferences])),
+                 exit: 1, names: ["hyps.csv:2", "name[C]", "refs.csv does not have"]),
+        BadInput(id: "scorer-mr-missing", area: .scorer, input: "outputs with MRs that leave one MR of the references out",
+                 action: .tool("e2e-score", ["hyps.csv", "refs.csv"], fixture: F.files([
+                     "hyps.csv": "mr,output\n\"name[B]\",A cheap cafe.\n", "refs.csv": F.scorerReferences])),
+                 exit: 1, names: ["hyps.csv", "no output for MR 'name[A]'"]),
+        BadInput(id: "scorer-mr-twice", area: .scorer, input: "two outputs for one MR",
+                 action: .tool("e2e-score", ["hyps.csv", "refs.csv"], fixture: F.files([
+                     "hyps.csv": "mr,output\nname[A],One.\nname[B],Two.\nname[A],Three.\n", "refs.csv": F.scorerReferences])),
+                 exit: 1, names: ["hyps.csv:4", "second output for MR 'name[A]'", "line 2"]),
+        BadInput(id: "scorer-tsv", area: .scorer, input: "the challenge scorer's mr<TAB>output .tsv (was read as plain lines)",
+                 action: .tool("e2e-score", ["hyps.tsv", "refs.csv"], fixture: F.files([
+                     "hyps.tsv": "name[B]\tA cheap cafe.\nname[A]\t\"The Eagle is a pub.\"\n", "refs.csv": F.scorerReferences])),
+                 exit: 0, names: [], stdoutHas: ["BLEU: 1.0000"]),
+        BadInput(id: "scorer-tsv-tabs", area: .scorer, input: "a .tsv line with two tabs",
+                 action: .tool("e2e-score", ["hyps.tsv", "refs.csv"], fixture: F.files([
+                     "hyps.tsv": "name[A]\tThe Eagle\tis a pub.\nname[B]\tA cheap cafe.\n", "refs.csv": F.scorerReferences])),
+                 exit: 1, names: ["hyps.tsv", "line 1 has 2 tabs, expected 1"]),
+        BadInput(id: "scorer-stdin-dash", area: .scorer, input: "e2e-score - R, the outputs piped in (was 'not found')",
+                 action: .tool("e2e-score", ["-", "refs.csv"], fixture: F.files(["refs.csv": F.scorerReferences]),
+                               stdin: F.scorerOutputs),
+                 exit: 0, names: [], stdoutHas: ["BLEU: 1.0000"]),
+        BadInput(id: "scorer-dev-stdin", area: .scorer, input: "e2e-score /dev/stdin R from a pipe (was 'check its permissions')",
+                 action: .tool("e2e-score", ["/dev/stdin", "refs.csv"], fixture: F.files(["refs.csv": F.scorerReferences]),
+                               stdin: F.scorerOutputs),
+                 exit: 0, names: [], stdoutHas: ["BLEU: 1.0000"]),
+        BadInput(id: "scorer-both-stdin", area: .scorer, input: "e2e-score - -",
+                 action: .tool("e2e-score", ["-", "-"], stdin: F.scorerOutputs), exit: 1,
+                 names: ["both files are standard input"]),
+        BadInput(id: "scorer-one-instance", area: .scorer, input: "references of one instance, then a blank line (were split into one-reference instances)",
+                 action: .tool("e2e-score", ["hyps.txt", "refs.txt"], fixture: F.files([
+                     "hyps.txt": "The Eagle is a pub.\n", "refs.txt": "The Eagle is a pub.\nA pub, The Eagle.\n\n"])),
+                 exit: 0, names: [], stdoutHas: ["BLEU: 1.0000"]),
+        BadInput(id: "scorer-nonadjacent-mr", area: .scorer, input: "a references CSV whose rows of one MR are not adjacent (were two instances)",
+                 action: .tool("e2e-score", ["hyps.txt", "refs.csv"], fixture: F.files([
+                     "hyps.txt": F.scorerOutputs,
+                     "refs.csv": F.scorerReferences + "\"name[A]\",An Eagle pub.\n"])),
+                 exit: 0, names: [], stdoutHas: ["BLEU: 1.0000"]),
+        BadInput(id: "scorer-count-says-why", area: .scorer, input: "3 outputs for text references without blank lines",
+                 action: .tool("e2e-score", ["hyps.txt", "refs.txt"], fixture: F.files([
+                     "hyps.txt": "A.\nB.\nC.\n", "refs.txt": "A.\nB.\n"])),
+                 exit: 1, names: ["3 hypotheses", "refs.txt has 2 reference instances", "no blank line"]),
+        BadInput(id: "scorer-refs-folder", area: .scorer, input: "REFS is a folder",
+                 action: .tool("e2e-score", ["hyps.txt", "refs"], fixture: { folder in
+                     try F.files(["hyps.txt": F.scorerOutputs])(folder)
+                     try F.folder("refs")(folder)
+                 }), exit: 1, names: ["refs", "is a folder, not a file"]),
     ]
 
     // MARK: The cached base network (a warning, then the lesson goes on: exit 0)
@@ -272,9 +412,30 @@ extension BadInput {
                  }), exit: 0,
                  names: ["the cached base network data/cache/backbone_seed1_", "was rejected", ".rejected-", "trained the base again"],
                  stdoutHas: ["trained now in"]),
+        BadInput(id: "cache-llama-garbage", area: .cache, input: "lesson16's cached LLaMA base is not a safetensors file",
+                 action: .lesson("lesson16", ["--quick", "--steps", "1"], fixture: { folder in
+                     try F.write(Array("not a checkpoint".utf8),
+                                 "data/cache/llama_base_synthetic_seed1_\(RestaurantLlamaBase.Pretraining.tiny.key).safetensors", in: folder)
+                 }), exit: 0,
+                 names: ["the cached base network data/cache/llama_base_synthetic_seed1_", "was rejected", ".rejected-", "trained the base again"],
+                 stdoutHas: ["trained now in"]),
         BadInput(id: "cache-folder-is-file", area: .cache, input: "data/cache is a file",
                  action: .lesson("lesson04", ["--quick"], fixture: F.cache(.cacheFolderIsFile)), exit: 0,
                  names: ["the cache folder data/cache is a file, not a folder"], stdoutHas: ["not cached"]),
+        BadInput(id: "cache-fifo", area: .cache, input: "a named pipe at the cache file's path (nothing writes into it)",
+                 action: .lesson("lesson04", ["--quick"], fixture: F.fifo(F.cacheName)), exit: 0,
+                 names: ["was rejected", "named pipe (FIFO), not a regular file", ".rejected-", "trained the base again"],
+                 stdoutHas: ["trained now in"]),
+        BadInput(id: "cache-race", area: .cache,
+                 input: "another run moves the damaged cache aside while lesson04 reads it (was told 'delete that file', about the other run's good cache)",
+                 action: .libraryWarning(F.anotherRunMovesTheDamagedCache), exit: 0,
+                 names: ["was rejected", "another run has moved it aside meanwhile", "trained the base again"]),
+        BadInput(id: "cache-tokenizer-text", area: .cache, input: "the E2E base's cached tokenizer text replaced, its hash kept (was loaded as valid)",
+                 action: .libraryWarning(F.tamperedTokenizerCache), exit: 0,
+                 names: ["was rejected", "metadata 'tokenizer' does not match its hash", ".rejected-", "trained the base again"]),
+        BadInput(id: "cache-abandoned-writes", area: .cache, input: "temporary files of a run killed while writing the cache (were never cleaned up)",
+                 action: .lesson("lesson04", ["--quick"], fixture: F.abandonedWrites), exit: 0, names: [],
+                 stdoutHas: ["trained now in"], after: F.absent(F.abandonedCacheWrites)),
     ]
 
     // MARK: Checkpoints (Checkpoint.load: all or nothing)
@@ -366,6 +527,26 @@ extension BadInput {
         BadInput(id: "python-compare-missing", area: .adapterPython, input: "--compare with a file that is not there",
                  action: .python(["adapter.safetensors", "--compare", "nowhere.safetensors"], fixture: F.pythonAdapter(.valid)),
                  exit: 1, names: ["nowhere.safetensors", "cannot read"]),
+        BadInput(id: "python-infinite-delta", area: .adapterPython, input: "c = 1e39: finite in Python, ΔW infinite in float32 (was printed as |dW|max inf)",
+                 action: .python(["adapter.safetensors"], fixture: F.pythonAdapter(.metadata("c", "1e39"))), exit: 1,
+                 names: ["adapter.safetensors", "layer 'fc1'", "not finite"]),
+        BadInput(id: "python-export-is-input", area: .adapterPython, input: "--export onto the adapter file itself (was overwritten)",
+                 action: .python(["adapter.safetensors", "--export", "./adapter.safetensors"], fixture: F.pythonAdapter(.valid)),
+                 exit: 64, names: ["--export ./adapter.safetensors is the adapter file itself", "would destroy it"],
+                 after: F.unchanged("adapter.safetensors", F.validAdapterBytes)),
+        BadInput(id: "python-export-is-compare", area: .adapterPython, input: "--export onto the --compare file (was overwritten, then 'match')",
+                 action: .python(["adapter.safetensors", "--export", "delta.safetensors", "--compare", "delta.safetensors"],
+                                 fixture: F.pythonAdapter(.valid)),
+                 exit: 64, names: ["is the --compare file itself"], after: F.unchanged("delta.safetensors", F.validDeltaBytes)),
+        BadInput(id: "python-stdout-full", area: .adapterPython, input: "nola_adapter.py FILE > /dev/full (was a traceback)",
+                 action: .python(["adapter.safetensors"], fixture: F.pythonAdapter(.valid), stdout: "/dev/full"), exit: 1,
+                 names: ["standard output", "No space left on device"]),
+        BadInput(id: "python-self-test-stdout-full", area: .adapterPython, input: "nola_adapter.py --self-test > /dev/full (was a traceback)",
+                 action: .python(["--self-test"], fixture: F.pythonAdapter(.valid), stdout: "/dev/full"), exit: 1,
+                 names: ["standard output", "No space left on device"]),
+        BadInput(id: "python-help-stdout-full", area: .adapterPython, input: "nola_adapter.py --help > /dev/full",
+                 action: .python(["--help"], fixture: F.pythonAdapter(.valid), stdout: "/dev/full"), exit: 1,
+                 names: ["standard output", "No space left on device"]),
     ]
 
     // MARK: Output folders and streams (one line, exit 1)
@@ -413,6 +594,16 @@ extension BadInput {
         BadInput(id: "output-adapter-folder", area: .output, input: "lesson06's adapter file path is a folder",
                  action: .lesson("lesson06", ["--quick"], fixture: F.folder("plots/lesson06/nola_adapter.safetensors")), exit: 1,
                  names: ["nola_adapter.safetensors", "Is a directory"]),
+        BadInput(id: "output-lesson13-tmp-full", area: .output, input: "lesson13 with a full temporary folder (left lesson13-adapters-<pid> behind)",
+                 action: .lesson("lesson13", ["--quick"], fixture: F.folder("tmp"), environment: ["TMPDIR": "{dir}/tmp"],
+                                 fileSizeLimit: 2_000), exit: 1,
+                 names: ["lesson13-adapters", "File too large", "TMPDIR"], after: F.noEntry(in: "tmp", startingWith: "lesson13-")),
+        BadInput(id: "output-stderr-full", area: .output, input: "lesson07 2> /dev/full with a warning to give (was a trap)",
+                 action: .lesson("lesson07", ["--quick"], environment: ["PATH": "/nonexistent"], stderr: "/dev/full"), exit: 1,
+                 names: [], stdoutHas: ["Done in"]),
+        BadInput(id: "output-stderr-full-error", area: .output, input: "lesson07 --plots under /proc, 2> /dev/full (was a trap)",
+                 action: .lesson("lesson07", ["--quick", "--plots", "/proc/nola-no-such-place"], stderr: "/dev/full"), exit: 1,
+                 names: []),
     ]
 
     // MARK: External programs: gnuplot (a warning, the lesson goes on: exit 0)
@@ -436,5 +627,37 @@ extension BadInput {
                                  environment: ["PATH": "{dir}/fake-bin", "NOLA_GNUPLOT_TIMEOUT": "1"]), exit: 0,
                  names: ["gnuplot did not finish plots/lesson07/coverage.gp within 1.0 s", "was stopped"],
                  stdoutHas: ["coverage.{gp,dat}\n", "Done in"]),
+        BadInput(id: "gnuplot-silent-success", area: .external, input: "a gnuplot that exits 0 and writes nothing (the PNG and SVG were listed)",
+                 action: .lesson("lesson07", ["--quick"], fixture: F.fakeGnuplot("exit 0"), environment: ["PATH": "{dir}/fake-bin"]),
+                 exit: 0, names: ["gnuplot could not render plots/lesson07/coverage.gp", "exited normally but wrote no plots/lesson07/coverage.png"],
+                 stdoutHas: ["coverage.{gp,dat}\n"]),
+        BadInput(id: "gnuplot-garbage", area: .external, input: "a gnuplot that prints garbage, writes garbage images and exits 0",
+                 action: .lesson("lesson07", ["--quick"], fixture: F.fakeGnuplot(
+                     "echo '%%%% garbage on standard output'; echo 'garbage' >&2; echo garbage > \"${1%.gp}.png\"; echo garbage > \"${1%.gp}.svg\"; exit 0"),
+                                 environment: ["PATH": "{dir}/fake-bin"]),
+                 exit: 0, names: ["plots/lesson07/coverage.png is not a PNG image", "it printed: garbage"],
+                 stdoutHas: ["coverage.{gp,dat}\n"]),
+        BadInput(id: "gnuplot-timeout-text", area: .external, input: "NOLA_GNUPLOT_TIMEOUT=abc (was silently 20 s)",
+                 action: .lesson("lesson07", ["--quick"], environment: ["NOLA_GNUPLOT_TIMEOUT": "abc"]), exit: 0,
+                 names: ["NOLA_GNUPLOT_TIMEOUT='abc'", "not a number of seconds above 0", "20 s"]),
+        BadInput(id: "gnuplot-timeout-negative", area: .external, input: "NOLA_GNUPLOT_TIMEOUT=-1 (was silently 20 s)",
+                 action: .lesson("lesson07", ["--quick"], environment: ["NOLA_GNUPLOT_TIMEOUT": "-1"]), exit: 0,
+                 names: ["NOLA_GNUPLOT_TIMEOUT='-1'", "20 s"]),
+        BadInput(id: "gnuplot-timeout-zero", area: .external, input: "NOLA_GNUPLOT_TIMEOUT=0 (was silently 20 s)",
+                 action: .lesson("lesson07", ["--quick"], environment: ["NOLA_GNUPLOT_TIMEOUT": "0"]), exit: 0,
+                 names: ["NOLA_GNUPLOT_TIMEOUT='0'", "20 s"]),
+        BadInput(id: "gnuplot-timeout-nan", area: .external, input: "NOLA_GNUPLOT_TIMEOUT=nan (was silently 20 s)",
+                 action: .lesson("lesson07", ["--quick"], environment: ["NOLA_GNUPLOT_TIMEOUT": "nan"]), exit: 0,
+                 names: ["NOLA_GNUPLOT_TIMEOUT='nan'", "20 s"]),
+        BadInput(id: "gnuplot-timeout-overflow", area: .external, input: "NOLA_GNUPLOT_TIMEOUT=1e400 (was silently 20 s)",
+                 action: .lesson("lesson07", ["--quick"], environment: ["NOLA_GNUPLOT_TIMEOUT": "1e400"]), exit: 0,
+                 names: ["NOLA_GNUPLOT_TIMEOUT='1e400'", "20 s"]),
+        BadInput(id: "gnuplot-timeout-huge", area: .external, input: "NOLA_GNUPLOT_TIMEOUT=1e300 (a finite number of seconds too large for a Duration)",
+                 action: .lesson("lesson07", ["--quick"], environment: ["NOLA_GNUPLOT_TIMEOUT": "1e300"]), exit: 0,
+                 names: ["NOLA_GNUPLOT_TIMEOUT='1e300'", "more than an hour", "3600 s"]),
+        BadInput(id: "lesson11-gradient-seed-100", area: .results, input: "lesson11 --seed 100 (warned that a correct backward pass was wrong)",
+                 action: .lesson("lesson11", ["--quick", "--seed", "100"]), exit: 0, names: [], stdoutLacks: ["FAILED"]),
+        BadInput(id: "lesson11-gradient-seed-max", area: .results, input: "lesson11 --seed 18446744073709551615 (the same)",
+                 action: .lesson("lesson11", ["--quick", "--seed", "18446744073709551615"]), exit: 0, names: [], stdoutLacks: ["FAILED"]),
     ]
 }

@@ -31,7 +31,8 @@ struct BadInputCatalogueTests {
         for area in BadInput.Area.allCases {
             #expect(BadInput.all.contains { $0.area == area }, "no row for \(area.rawValue)")
         }
-        #expect(BadInput.all.allSatisfy { $0.exit == 0 || !$0.names.isEmpty }, "an error row must name its culprit")
+        #expect(BadInput.all.allSatisfy { $0.exit == 0 || !$0.names.isEmpty || $0.losesStandardError },
+                "an error row must name its culprit (unless its standard error goes nowhere)")
     }
 
     // MARK: Running and checking one row
@@ -43,18 +44,29 @@ struct BadInputCatalogueTests {
         defer { try? FileManager.default.removeItem(at: folder) }
         let result = try run(row, in: folder)
         report(row, result)
+        if let after = row.after {
+            do { try after(folder) } catch { Issue.record("after the run: \(error)") }
+        }
 
         let lines = result.stderr.split(whereSeparator: \.isNewline).map(String.init).filter { !$0.isEmpty }
         #expect(result.status == row.exit, "exit \(result.status), expected \(row.exit); stderr: \(result.stderr)")
         #expect(!result.stderr.contains("Fatal error") && !result.stderr.contains("Traceback"), "\(result.stderr)")
-        if row.exit != 0 {
+        if result.stderrLost {
+            // Standard error went to a file that takes nothing: only the exit status can speak.
+        } else if row.exit != 0 {
             #expect(lines.count == 1, "expected one line on stderr, got \(lines.count): \(result.stderr)")
             #expect(lines.first?.hasPrefix("error: ") == true, "\(result.stderr)")
         } else {
-            #expect(lines.allSatisfy { $0.hasPrefix("warning: ") }, "\(result.stderr)")
-            #expect(lines.count == (row.names.isEmpty ? 0 : 1), "expected \(row.names.isEmpty ? 0 : 1) warning: \(result.stderr)")
+            // A tool may say what it did on stderr ("Scored 2 outputs …"); a lesson only warns.
+            let warnings = lines.filter { $0.hasPrefix("warning: ") }
+            if case .tool = row.action {
+                #expect(!lines.contains { $0.hasPrefix("error") }, "\(result.stderr)")
+            } else {
+                #expect(warnings.count == lines.count, "\(result.stderr)")
+            }
+            #expect(warnings.count == (row.names.isEmpty ? 0 : 1), "expected \(row.names.isEmpty ? 0 : 1) warning: \(result.stderr)")
         }
-        let line = lines.first ?? ""
+        let line = lines.first { $0.hasPrefix("warning: ") || $0.hasPrefix("error: ") } ?? ""
         for name in row.names {
             #expect(line.contains(name), "'\(name)' is not named in: \(line)")
         }
@@ -68,24 +80,46 @@ struct BadInputCatalogueTests {
     }
 
     static func run(_ row: BadInput, in folder: URL) throws -> ProgramRun.Result {
-        switch row.action {
-        case .lesson(let name, let arguments, let fixture, let environment, let stdout):
-            try fixture?(folder)
+        /// The built executable `name`, or nil (and a recorded issue) when it is not built.
+        func built(_ name: String) -> URL? {
             let executable = ProgramRun.buildFolder.appendingPathComponent(name)
             guard FileManager.default.isExecutableFile(atPath: executable.path) else {
                 Issue.record("\(executable.path) is not built; run `swift build` first")
-                return ProgramRun.Result(status: -1, stdout: "", stderr: "")
+                return nil
+            }
+            return executable
+        }
+        switch row.action {
+        case .lesson(let name, let arguments, let fixture, let environment, let stdout, let stderr, let fileSizeLimit):
+            try fixture?(folder)
+            guard var executable = built(name) else { return ProgramRun.Result(status: -1, stdout: "", stderr: "") }
+            var arguments = arguments
+            if let limit = fileSizeLimit {
+                // sh caps the file size, ignores the signal a larger write would raise (so that the
+                // write fails with "File too large"), and becomes the lesson.
+                arguments = ["-c", "ulimit -f \(limit); trap '' XFSZ; exec \"$0\" \"$@\"", executable.path] + arguments
+                executable = URL(fileURLWithPath: "/bin/sh")
             }
             let env = environment.mapValues { $0.replacingOccurrences(of: "{dir}", with: folder.path) }
-            return try ProgramRun.run(executable, arguments, in: folder, environment: env, stdout: stdout)
-        case .python(let arguments, let fixture):
+            return try ProgramRun.run(executable, arguments, in: folder, environment: env, stdout: stdout, stderr: stderr)
+        case .tool(let name, let arguments, let fixture, let stdin, let stdout, let stderr):
+            try fixture?(folder)
+            guard let executable = built(name) else { return ProgramRun.Result(status: -1, stdout: "", stderr: "") }
+            return try ProgramRun.run(executable, arguments, in: folder, stdin: stdin, stdout: stdout, stderr: stderr)
+        case .python(let arguments, let fixture, let stdout):
             try fixture(folder)
             return try ProgramRun.run(URL(fileURLWithPath: "/usr/bin/env"), ["python3", ProgramRun.pythonReader] + arguments,
-                                      in: folder)
+                                      in: folder, stdout: stdout)
         case .library(let body):
             do {
                 try body(folder)
                 return ProgramRun.Result(status: 0, stdout: "", stderr: "")
+            } catch {
+                return ProgramRun.Result(status: 1, stdout: "", stderr: "error: \(error)\n")
+            }
+        case .libraryWarning(let body):
+            do {
+                return ProgramRun.Result(status: 0, stdout: "", stderr: try body(folder).map { "warning: \($0)\n" } ?? "")
             } catch {
                 return ProgramRun.Result(status: 1, stdout: "", stderr: "error: \(error)\n")
             }
@@ -111,6 +145,8 @@ enum ProgramRun {
         var status: Int32
         var stdout: String
         var stderr: String
+        /// Standard error went to a file of the row's choosing (/dev/full): nothing was captured.
+        var stderrLost = false
     }
 
     /// Where `swift build` put the lessons: the folder of this test bundle, or
@@ -135,15 +171,15 @@ enum ProgramRun {
 
     static func run(
         _ executable: URL, _ arguments: [String], in folder: URL, environment: [String: String] = [:],
-        stdout: String? = nil
+        stdin: String? = nil, stdout: String? = nil, stderr: String? = nil
     ) throws -> Result {
         let logs = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("nola-run-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: logs, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: logs) }
         let outURL = stdout.map(URL.init(fileURLWithPath:)) ?? logs.appendingPathComponent("stdout")
-        let errURL = logs.appendingPathComponent("stderr")
-        if stdout == nil { FileManager.default.createFile(atPath: outURL.path, contents: nil) }
-        FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        let errURL = stderr.map(URL.init(fileURLWithPath:)) ?? logs.appendingPathComponent("stderr")
+        if stdout == nil { _ = FileManager.default.createFile(atPath: outURL.path, contents: nil) }
+        if stderr == nil { _ = FileManager.default.createFile(atPath: errURL.path, contents: nil) }
         let out = try FileHandle(forWritingTo: outURL), err = try FileHandle(forWritingTo: errURL)
         defer {
             try? out.close()
@@ -154,6 +190,14 @@ enum ProgramRun {
         process.arguments = arguments
         process.currentDirectoryURL = folder
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        if let stdin {
+            // Standard input from a pipe: `cat <file> | program …`, run by sh (so that this
+            // process never writes into a pipe whose reader may be gone).
+            let file = logs.appendingPathComponent("stdin")
+            try Data(stdin.utf8).write(to: file)
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            process.arguments = ["-c", "cat \"$0\" | \"$@\"", file.path, executable.path] + arguments
+        }
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = out
         process.standardError = err
@@ -166,6 +210,7 @@ enum ProgramRun {
             return Result(status: -1, stdout: "", stderr: "")
         }
         let text = { (url: URL) in String(decoding: (try? Data(contentsOf: url)) ?? Data(), as: UTF8.self) }
-        return Result(status: process.terminationStatus, stdout: stdout == nil ? text(outURL) : "", stderr: text(errURL))
+        return Result(status: process.terminationStatus, stdout: stdout == nil ? text(outURL) : "",
+                      stderr: stderr == nil ? text(errURL) : "", stderrLost: stderr != nil)
     }
 }

@@ -254,3 +254,149 @@ struct FixtureFailure: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
 }
+
+// MARK: - Issue 27: streams, FIFOs, the scorer's files, caches, temporary files
+
+extension BadInputFixtures {
+    /// Writes `files` (path → text) under the row's folder.
+    static func files(_ files: [String: String]) -> Fixture {
+        { folder in
+            for (path, text) in files { try write(Array(text.utf8), path, in: folder) }
+        }
+    }
+
+    /// A named pipe (FIFO) at `path`, with nothing writing into it.
+    static func fifo(_ path: String) -> Fixture {
+        { folder in
+            let url = folder.appendingPathComponent(path)
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            guard mkfifo(url.path, 0o644) == 0 else { throw FixtureFailure("mkfifo \(url.path) failed: errno \(errno)") }
+        }
+    }
+
+    /// Loads the E2E data of the row's `data/e2e` after `prepare` (a valid testset_w_refs.csv is
+    /// written first; `prepare` puts something at devset.csv).
+    static func e2eData(prepare: @escaping Fixture) -> @Sendable (URL) throws -> Void {
+        { folder in
+            try write(Array("mr,ref\n\"name[A], area[riverside]\",A is by the river.\n".utf8),
+                      "data/e2e/testset_w_refs.csv", in: folder)
+            try prepare(folder)
+            _ = try E2EData.load(.e2e(folder: folder.appendingPathComponent("data/e2e").path))
+        }
+    }
+
+    /// Two outputs and their references by MR, the files most scorer rows start from: `refs.csv`
+    /// (MRs A then B), `hyps.txt` (in that order).
+    static let scorerReferences = "mr,ref\n\"name[A]\",The Eagle is a pub.\n\"name[B]\",A cheap cafe.\n"
+    static let scorerOutputs = "The Eagle is a pub.\nA cheap cafe.\n"
+
+    /// The E2E base that a `.tiny` pretraining on the synthetic restaurants caches, with its
+    /// `tokenizer` text replaced (the hash kept), then looked at again: the second look's notice.
+    static let tamperedTokenizerCache: @Sendable (URL) throws -> String? = { folder in
+        let cache = folder.appendingPathComponent("data/cache")
+        let data = try E2EData.load(.synthetic(seed: 1))
+        let first = try E2EBaseModel(data: data, seed: 1, pretraining: .tiny, cacheFolder: cache)
+        guard first.origin.contains("cached in"), let name = try FileManager.default.contentsOfDirectory(atPath: cache.path)
+            .first(where: { $0.hasPrefix("e2e_base_") && $0.hasSuffix(".safetensors") })
+        else { throw FixtureFailure("the tiny E2E base was not cached: \(first.origin)") }
+        let url = cache.appendingPathComponent(name)
+        var file = try SafeTensorsFile.read(from: url)
+        guard let text = file.metadata["tokenizer"] else { throw FixtureFailure("the cache holds no tokenizer text") }
+        file.metadata["tokenizer"] = text.replacingOccurrences(of: "e", with: "a")
+        try Data(file.encoded()).write(to: url)
+        return try E2EBaseModel(data: data, seed: 1, pretraining: .tiny, cacheFolder: cache).cacheNotice
+    }
+
+    /// The temporary files a run killed between writing and renaming leaves beside the lesson 04
+    /// cache: one of this project's writer (its process long gone) and one of Foundation's, a day old.
+    static let abandonedCacheWrites: [String] = [
+        "data/cache/.base_synthetic_seed1_\(AdaptationTask.Pretraining().key).safetensors.partial-2147483646-1a2b3c",
+        "data/cache/.dat.nosync1f2e.Ab3dEf",
+    ]
+
+    static let abandonedWrites: Fixture = { folder in
+        for path in abandonedCacheWrites {
+            try write(Array("half a file".utf8), path, in: folder)
+            try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: -86_400)],
+                                                  ofItemAtPath: folder.appendingPathComponent(path).path)
+        }
+    }
+
+    /// Fails unless none of `paths` exists under the row's folder.
+    static func absent(_ paths: [String]) -> Fixture {
+        { folder in
+            for path in paths where FileManager.default.fileExists(atPath: folder.appendingPathComponent(path).path) {
+                throw FixtureFailure("\(path) is still there")
+            }
+        }
+    }
+
+    /// Fails when `folder` (under the row's) holds an entry whose name starts with `prefix`.
+    static func noEntry(in path: String, startingWith prefix: String) -> Fixture {
+        { folder in
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent(path).path)) ?? []
+            if let left = names.first(where: { $0.hasPrefix(prefix) }) { throw FixtureFailure("\(path)/\(left) was left behind") }
+        }
+    }
+
+    /// Fails unless the file at `path` holds exactly `bytes`.
+    static func unchanged(_ path: String, _ bytes: [UInt8]) -> Fixture {
+        { folder in
+            let now = [UInt8]((try? Data(contentsOf: folder.appendingPathComponent(path))) ?? Data())
+            guard now == bytes else { throw FixtureFailure("\(path) was changed by the run (\(now.count) bytes now)") }
+        }
+    }
+
+    /// The bytes `adapterFiles(.valid, in:)` writes as adapter.safetensors and delta.safetensors.
+    static let validAdapterBytes: [UInt8] = {
+        let (model, method) = adaptedModel()
+        return AdapterFile.file(of: model, method: method, seed: 5).encoded()
+    }()
+    static let validDeltaBytes: [UInt8] = AdapterFile.deltaWeights(of: adaptedModel().0).encoded()
+}
+
+extension BadInputFixtures {
+    /// Another run's doing, deterministically: `lesson04 --quick` starts on a damaged 100 MB cache
+    /// file, and while it is reading it (its descriptor shows in /proc/<pid>/fd) the file is moved
+    /// aside, as a second run that found it damaged first would. The lesson's one warning is
+    /// returned. (Issue 27: the slower of two runs said the file "could not be moved aside …
+    /// delete that file", about a path that by then held the other run's good cache.)
+    static let anotherRunMovesTheDamagedCache: @Sendable (URL) throws -> String? = { folder in
+        let cache = folder.appendingPathComponent(cacheName)
+        try FileManager.default.createDirectory(at: cache.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try Data(count: 100_000_000).write(to: cache)
+        let logs = folder.appendingPathComponent("logs")
+        try FileManager.default.createDirectory(at: logs, withIntermediateDirectories: true)
+        let err = logs.appendingPathComponent("stderr")
+        _ = FileManager.default.createFile(atPath: err.path, contents: nil)
+        let process = Process()
+        process.executableURL = ProgramRun.buildFolder.appendingPathComponent("lesson04")
+        process.arguments = ["--quick"]
+        process.currentDirectoryURL = folder
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = try FileHandle(forWritingTo: err)
+        try process.run()
+        // Wait until the lesson has the cache open, then move it away under its feet.
+        let fds = "/proc/\(process.processIdentifier)/fd"
+        var moved = false
+        let deadline = Date(timeIntervalSinceNow: 60)
+        while !moved && process.isRunning && Date() < deadline {
+            for fd in (try? FileManager.default.contentsOfDirectory(atPath: fds)) ?? [] {
+                if (try? FileManager.default.destinationOfSymbolicLink(atPath: fds + "/" + fd)) == cache.path {
+                    try FileManager.default.moveItem(at: cache, to: folder.appendingPathComponent("moved-by-another-run"))
+                    moved = true
+                    break
+                }
+            }
+            if !moved { usleep(200) }
+        }
+        process.waitUntilExit()
+        let stderr = String(decoding: (try? Data(contentsOf: err)) ?? Data(), as: UTF8.self)
+        guard moved else { throw FixtureFailure("the lesson was not seen reading its cache (stderr: \(stderr))") }
+        guard process.terminationStatus == 0 else { throw FixtureFailure("lesson04 exited \(process.terminationStatus): \(stderr)") }
+        let lines = stderr.split(whereSeparator: \.isNewline)
+        guard lines.count == 1, lines[0].hasPrefix("warning: ") else { throw FixtureFailure("not one warning: \(stderr)") }
+        return String(lines[0].dropFirst("warning: ".count))
+    }
+}

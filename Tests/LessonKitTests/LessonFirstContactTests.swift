@@ -47,6 +47,19 @@ struct LessonFirstContactTests {
         #expect(script.contains("    \(lesson):"), "Lessons/gallery.sh does not list \(lesson)'s figure")
     }
 
+    @Test("data/README.md's paragraphs on --data name only lessons whose --help lists --data (it said lesson11)")
+    func dataReadme() throws {
+        let text = try String(contentsOf: ProgramRun.packageRoot.appendingPathComponent("data/README.md"), encoding: .utf8)
+        var named: Set<String> = []
+        for paragraph in text.components(separatedBy: "\n\n") where paragraph.contains("`--data") {
+            named.formUnion(paragraph.matches(of: /lesson\d\d/).map { String($0.output) })
+        }
+        for lesson in named.sorted() {
+            let help = try run(lesson, ["--help"]).stdout
+            #expect(help.contains("--data"), "data/README.md says \(lesson) takes --data, but its --help has no --data")
+        }
+    }
+
     @Test("argument errors: one line naming the lesson, exit 64", arguments: lessons)
     func usageErrors(lesson: String) throws {
         for arguments in [["--frobnicate"], ["--seed", "-1"], ["--quick", "--full"]] {

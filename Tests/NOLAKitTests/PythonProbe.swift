@@ -14,4 +14,19 @@ enum PythonProbe {
         process.waitUntilExit()
         return process.terminationStatus == 0 ? "python3" : nil
     }
+
+    /// Runs `python3 <script> <arguments>` and returns its exit status and its standard output and
+    /// error together.
+    static func run(_ script: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", script] + arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, output)
+    }
 }

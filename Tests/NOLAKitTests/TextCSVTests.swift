@@ -20,15 +20,25 @@ struct TextCSVTests {
         #expect(try Self.read("a,b\n\n\r\nc,\n").map(\.line) == [1, 4])
         #expect(try Self.read("").isEmpty)
         #expect(try Self.read("\"\"\n").map(\.fields) == [[""]])  // a quoted empty field is a record
-        #expect(try Self.read("x\ry,z").map(\.fields) == [["x\ry", "z"]])  // a lone CR is text
+        #expect(try Self.read("x\ry,z").map(\.fields) == [["x"], ["y", "z"]])  // a lone CR ends a line (old Mac files)
         #expect(try Self.read("é,£\n").map(\.fields) == [["é", "£"]])
+    }
+
+    @Test("CR-only line ends (issue 27: blamed on a quote at line 1): records and lines as with LF")
+    func carriageReturnLines() throws {
+        let text = "mr,ref\r\"a, b\",c\r\rd,\"two\rlines\"\re,f"
+        let records = try Self.read(text)
+        #expect(records.map(\.fields) == [["mr", "ref"], ["a, b", "c"], ["d", "two\rlines"], ["e", "f"]])
+        #expect(records.map(\.line) == [1, 2, 4, 6])
     }
 
     @Test("damage is a problem naming the line", arguments: [
         ("a,b\n\"open,b\nc,d\n", 2, "never closed"),
         ("a,b\nsay \"hi\",b\n", 2, "inside an unquoted field"),
         ("a,b\n\"x\"y,b\n", 2, "text after a closing quote"),
-        ("a,b\nc,d\n\"multi\nline\"x,y\n", 4, "text after a closing quote"),
+        // A quote left open on line 3 runs to the quote that opens line 4: the line to fix is 3.
+        ("a,b\nc,d\n\"multi\nline\"x,y\n", 3, "closing \" is probably missing on line 3"),
+        ("mr,ref\n\"name[A]\",\"A is good.\n\"name[B]\",B.\n", 2, "the next \" is on line 3"),
     ])
     func damaged(text: String, line: Int, expected: String) {
         #expect(throws: CSVReader.Problem.self) { try Self.read(text) }

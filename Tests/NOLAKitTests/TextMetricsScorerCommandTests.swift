@@ -59,7 +59,7 @@ struct TextMetricsScorerCommandTests {
             let r = try run(arguments)
             #expect(r.status == 1, "\(arguments)")
             #expect(r.out.isEmpty)
-            #expect(r.err.hasPrefix("e2e-score: error: ") && r.err.contains(needle), "\(r.err)")
+            #expect(r.err.hasPrefix("error: ") && r.err.contains(needle), "\(r.err)")
             #expect(r.err.split(separator: "\n").count == 1, "one line: \(r.err)")
         }
     }

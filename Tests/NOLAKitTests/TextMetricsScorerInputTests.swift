@@ -50,18 +50,67 @@ struct TextMetricsScorerInputTests {
         #expect(try E2EScorerInput.readHypotheses(dir + "/b.txt") == ["One.", "Two."])
     }
 
-    @Test("CSV references: header skipped, RFC 4180 quoting, consecutive rows with one MR form an instance")
+    @Test("CSV references: header skipped, RFC 4180 quoting, all rows of one MR form an instance, adjacent or not")
     func csvReferences() throws {
         let csv = "mr,ref\r\n"
             + "\"name[A], food[Thai]\",\"A, a Thai place.\"\r\n"
             + "\"name[A], food[Thai]\",\"She said \"\"good\"\".\"\r\n"
             + "name[B],Plain text\r\n"
-            + "\"name[A], food[Thai]\",\"Line one\nline two\"\r\n"
+            + "\"food[Thai],name[A]\",\"Line one\nline two\"\r\n"
             + "\r\n"
         let dir = try folder(text: ["refs.csv": csv])
         #expect(try E2EScorerInput.readReferences(dir + "/refs.csv") == [
-            ["A, a Thai place.", "She said \"good\"."], ["Plain text"], ["Line one\nline two"],
+            ["A, a Thai place.", "She said \"good\".", "Line one\nline two"], ["Plain text"],
         ])
+    }
+
+    @Test("text references of one instance, then a blank line: one instance (was split into one-reference instances)")
+    func oneInstance() throws {
+        let dir = try folder(text: ["one.txt": "A pub.\nThe pub.\n\n", "lines.txt": "A pub.\nThe pub.\n",
+                                    "written.txt": E2EDecoding.referencesFile([["A pub.", "The pub."]])])
+        #expect(try E2EScorerInput.readReferences(dir + "/one.txt") == [["A pub.", "The pub."]])
+        #expect(try E2EScorerInput.readReferences(dir + "/lines.txt") == [["A pub."], ["The pub."]])
+        // What lesson 12 writes as references.txt reads back, one instance too.
+        #expect(try E2EScorerInput.readReferences(dir + "/written.txt") == [["A pub.", "The pub."]])
+    }
+
+    @Test("TSV (the challenge scorer's mr<TAB>sentence): quotes and white space stripped, a header skipped, rows grouped by MR")
+    func tsv() throws {
+        let dir = try folder(text: [
+            "refs.tsv": "mr\tref\nname[A]\t \"A pub.\" \n\nname[B]\t'A cafe.'\r\nname[A]\tThe pub.\n",
+            "hyps.tsv": "name[B]\tA cafe.\nname[A]\tA pub.\n",
+        ])
+        #expect(try E2EScorerInput.readReferences(dir + "/refs.tsv") == [["A pub.", "The pub."], ["A cafe."]])
+        let input = try E2EScorerInput.load(hypotheses: dir + "/hyps.tsv", references: dir + "/refs.tsv")
+        #expect(input.pairedByMR)
+        #expect(input.hypotheses == ["A pub.", "A cafe."])
+        #expect(input.references == [["A pub.", "The pub."], ["A cafe."]])
+    }
+
+    @Test("outputs with MRs meet the references of the same MR; an unknown, doubled or missing MR is named")
+    func pairingByMR() throws {
+        let refs = "mr,ref\n\"name[A], food[Thai]\",A Thai place.\nname[B],A pub.\n"
+        let dir = try folder(text: [
+            "refs.csv": refs,
+            "swapped.csv": "mr,output\nname[B],A pub.\n\"food[Thai], name[A]\",A Thai place.\n",
+            "unknown.csv": "mr,output\nname[B],A pub.\nname[C],Who?\n",
+            "twice.csv": "mr,output\nname[B],A pub.\nname[B],Again.\n",
+            "missing.csv": "mr,output\nname[B],A pub.\n",
+            "plain.txt": "A Thai place.\nA pub.\n",
+        ])
+        let swapped = try E2EScorerInput.load(hypotheses: dir + "/swapped.csv", references: dir + "/refs.csv")
+        #expect(swapped.pairedByMR && swapped.hypotheses == ["A Thai place.", "A pub."])
+        #expect(error { _ = try E2EScorerInput.load(hypotheses: dir + "/unknown.csv", references: dir + "/refs.csv") }?.path
+            == dir + "/unknown.csv:3")
+        #expect(error { _ = try E2EScorerInput.load(hypotheses: dir + "/twice.csv", references: dir + "/refs.csv") }?.problem
+            == "a second output for MR 'name[B]' (the first is on line 2)")
+        #expect(error { _ = try E2EScorerInput.load(hypotheses: dir + "/missing.csv", references: dir + "/refs.csv") }?.problem
+            == "no output for MR 'name[A], food[Thai]' of \(dir)/refs.csv")
+        let plain = try E2EScorerInput.load(hypotheses: dir + "/plain.txt", references: dir + "/refs.csv")
+        #expect(!plain.pairedByMR && plain.hypotheses == ["A Thai place.", "A pub."])
+        // The format can be given: a .txt read as CSV (one field a line) is then an error.
+        #expect(error { _ = try E2EScorerInput.readHypotheses(dir + "/plain.txt", format: .csv) }?.problem
+            == "line 1 has 1 fields, expected 2 (mr and the sentence)")
     }
 
     @Test("CSV hypotheses: the second column; a byte-order mark is ignored")

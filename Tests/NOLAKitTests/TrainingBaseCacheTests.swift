@@ -163,4 +163,63 @@ struct TrainingBaseCacheTests {
                 + "(see data/README.md), or run with --data synthetic"
         }
     }
+
+    // MARK: Several runs on one cache (issue 27)
+
+    /// A cache of a 12-8-3 MLP, its good file, and one of another configuration (rejected).
+    func smallCache(_ folder: URL) -> (BaseCache, Sequential, good: SafeTensorsFile, bad: SafeTensorsFile) {
+        let model = Sequential.mlp([12, 8, 3], seed: 1)
+        return (BaseCache(folder: folder, name: "small.safetensors"), model,
+                Checkpoint.file(of: Sequential.mlp([12, 8, 3], seed: 2), metadata: ["k": "v"]),
+                Checkpoint.file(of: Sequential.mlp([12, 8, 3], seed: 3), metadata: ["k": "w"]))
+    }
+
+    @Test("a rejected file is moved aside only if it is still the one read: gone, or replaced by another run's, it is left")
+    func moveAsideChecksIdentity() throws {
+        let folder = try temporaryFolder()
+        let (cache, _, good, _) = smallCache(folder)
+        try Data("damaged".utf8).write(to: cache.url)
+        var info = stat()
+        #expect(stat(cache.url.path, &info) == 0)
+        let read = BaseCache.Identity(info)
+        try good.write(to: cache.url)  // another run stores its new cache (a new file, renamed in)
+        #expect(cache.moveAside(read) == .replaced)
+        #expect(try SafeTensorsFile.read(from: cache.url) == good, "another run's cache was moved")
+        #expect(stat(cache.url.path, &info) == 0)
+        guard case .moved(let aside) = cache.moveAside(BaseCache.Identity(info)) else {
+            Issue.record("the file read was not moved aside")
+            return
+        }
+        #expect(aside.contains("small.safetensors.rejected-"))
+        #expect(cache.moveAside(BaseCache.Identity(info)) == .gone)
+    }
+
+    @Test("two runs on one damaged cache: the slower is told the truth, never to delete the other's good file")
+    func raceOnADamagedCache() throws {
+        let folder = try temporaryFolder()
+        let (cache, model, good, bad) = smallCache(folder)
+        let before = model.parameters.map(\.value)
+        // The other run moves the damaged file aside while this one is still checking it.
+        try bad.write(to: cache.url)
+        let gone = cache.load(model.parameters, requiring: ["k": "v"]) { _, _ in
+            try FileManager.default.moveItem(at: cache.url, to: folder.appendingPathComponent("elsewhere"))
+            throw SafeTensorsError(cache.path, "damaged")
+        }
+        guard case .rejected(let notice) = gone else { Issue.record("\(gone)"); return }
+        #expect(notice.contains("another run has moved it aside meanwhile") && !notice.contains("delete"), "\(notice)")
+        #expect(model.parameters.map(\.value) == before)
+        // The other run has already stored its good cache in place of the damaged one: that is used.
+        try bad.write(to: cache.url)
+        var looks = 0
+        let replaced = cache.load(model.parameters, requiring: ["k": "v"]) { _, _ in
+            looks += 1
+            if looks == 1 {
+                try good.write(to: cache.url)
+                throw SafeTensorsError(cache.path, "damaged")
+            }
+        }
+        #expect(replaced == .loaded && looks == 2)
+        #expect(model.parameters.map(\.value) != before)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.contains("rejected") }.isEmpty)
+    }
 }

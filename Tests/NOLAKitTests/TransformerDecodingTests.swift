@@ -1,5 +1,5 @@
 import Foundation
-import NOLAKit
+@testable import NOLAKit
 import Testing
 
 /// A language model whose next-token log-probabilities are a fixed function of each row's
@@ -142,5 +142,101 @@ struct TransformerDecodingTests {
         let beam = BeamSearch(beamWidth: 3, lengthPenalty: 0.9, noRepeatNgram: 0, maxTokens: 50, endTokens: []).decode(model, prompt: [1])
         #expect(beam.tokens.count == 5 && !beam.finished)
         #expect(GreedyDecoding.tokensPerSecond(model: model, prompt: [1], tokens: 4) > 0)
+    }
+
+    // MARK: Batched decoding
+
+    /// 60 prompts of 1 to 9 tokens over a vocabulary of 11 (token 0 ends a sentence, and a random
+    /// model picks it often, so beams finish at every step), plus prompts that fill the context.
+    static func prompts(context: Int) -> [[Int]] {
+        let draws = RandomStream(seed: 41).uniform(600).map { Int($0 * 11) % 11 }
+        var prompts = (0..<60).map { i in Array(draws[(i * 10)..<(i * 10 + 1 + i % 9)]) }
+        prompts.append(Array(draws[0..<context]))
+        prompts.append(Array(draws[100..<(100 + context - 1)]))
+        return prompts
+    }
+
+    @Test("batched beam search writes exactly one-sentence beam search's hypotheses, on many prompts and settings")
+    func batchedBeamSearchIsIdentical() {
+        let model = randomGPT(GPTConfiguration(layers: 2, embedding: 16, heads: 2, vocabulary: 11, context: 24))
+        model.attach(.lora(rank: 2, c: 1), seed: 3, sites: model.sites(.queryValue))
+        randomize(model.parameters.filter(\.isTrainable), seed: 4, bound: 0.3)
+        let prompts = Self.prompts(context: 24)
+        var compared = 0, finished = 0
+        for (width, noRepeat, end, maxTokens, rows) in [
+            (4, 0, Set([0]), 12, 320), (10, 3, Set([0, 5]), 30, 40), (1, 2, Set<Int>(), 8, 7), (3, 0, Set([0]), 0, 320),
+        ] {
+            let search = BeamSearch(beamWidth: width, lengthPenalty: 0.9, noRepeatNgram: noRepeat, maxTokens: maxTokens, endTokens: end)
+            let batched = search.decode(model, prompts: prompts, rowsInFlight: rows)
+            for (prompt, hypothesis) in zip(prompts, batched) {
+                let alone = search.decode(model, prompt: prompt)
+                #expect(hypothesis == alone, "width \(width), prompt \(prompt): \(hypothesis.tokens) vs \(alone.tokens)")
+                compared += 1
+                if hypothesis.finished { finished += 1 }
+            }
+            #expect(search.decode(model, prompts: prompts, rowsInFlight: rows, parallel: false) == batched)
+        }
+        #expect(compared == 4 * prompts.count && finished > 50, "\(finished) of \(compared) hypotheses finished")
+    }
+
+    @Test("batched greedy decoding writes exactly one-sentence greedy decoding's tokens")
+    func batchedGreedyIsIdentical() {
+        let model = randomGPT(GPTConfiguration(layers: 2, embedding: 16, heads: 4, vocabulary: 11, context: 24))
+        let prompts = Self.prompts(context: 24)
+        for (noRepeat, end, maxTokens, rows) in [(0, Set([0]), 20, 320), (2, Set<Int>(), 30, 5), (0, Set<Int>(), 0, 8)] {
+            let decoding = GreedyDecoding(maxTokens: maxTokens, endTokens: end, noRepeatNgram: noRepeat)
+            let batched = decoding.decode(model, prompts: prompts, rowsInFlight: rows)
+            for (prompt, tokens) in zip(prompts, batched) {
+                #expect(tokens == decoding.decode(GPTGenerator(model: model), prompt: prompt), "prompt \(prompt)")
+            }
+        }
+    }
+
+    @Test("the row-wise product: each row's bits do not depend on the other rows; every kernel agrees with BLAS")
+    func rowwiseProduct() {
+        for (m, k, n) in [(1, 1, 1), (7, 5, 9), (37, 16, 48), (13, 128, 384), (5, 64, 23)] {
+            let x = randomMatrix(m, k, seed: 8, stream: 0)
+            let w = randomMatrix(n, k, seed: 8, stream: 1)
+            let bias = randomMatrix(1, n, seed: 8, stream: 2)
+            let wt = w.transposed()
+            func product(_ x: Matrix, bias: Matrix?, kernel: DecodingModel.Kernel = .best) -> Matrix {
+                var y = Matrix(rows: x.rows, cols: n)
+                x.data.withUnsafeBufferPointer { px in
+                    wt.data.withUnsafeBufferPointer { pw in
+                        y.data.withUnsafeMutableBufferPointer { py in
+                            if let bias {
+                                bias.data.withUnsafeBufferPointer {
+                                    DecodingModel.rowwiseProduct(
+                                        px.baseAddress!, rows: x.rows, k: k, pw.baseAddress!, n: n, bias: $0.baseAddress!, into: py.baseAddress!,
+                                        kernel: kernel)
+                                }
+                            } else {
+                                DecodingModel.rowwiseProduct(
+                                    px.baseAddress!, rows: x.rows, k: k, pw.baseAddress!, n: n, bias: nil, into: py.baseAddress!, kernel: kernel)
+                            }
+                        }
+                    }
+                }
+                return y
+            }
+            let all = product(x, bias: bias)
+            var reference = Matrix(rows: m, cols: n)
+            for i in 0..<m { for j in 0..<n { reference[i, j] = bias[0, j] } }
+            BLAS.gemm(x, w, into: &reference, transposeB: true, beta: 1)
+            #expect(all.maxAbsDifference(reference) <= 1e-5 * Float(k), "(\(m)×\(k))·(\(k)×\(n))")
+            for i in [0, m / 2, m - 1] {
+                #expect(product(x.rows(i..<(i + 1)), bias: bias).data == Array(all.data[(i * n)..<((i + 1) * n)]), "row \(i) of \(m)")
+            }
+            #expect(product(x, bias: nil).maxAbsDifference(BLAS.matmul(x, w, transposeB: true)) <= 1e-5 * Float(k))
+            // AVX-512 and AVX2 give the same bits; the portable kernel (no FMA) agrees to rounding.
+            for kernel in DecodingModel.Kernel.allCases where kernel.isAvailable {
+                let y = product(x, bias: bias, kernel: kernel)
+                if kernel == .portable {
+                    #expect(y.maxAbsDifference(reference) <= 1e-5 * Float(k))
+                } else {
+                    #expect(y == product(x, bias: bias, kernel: .avx2), "\(kernel) against AVX2")
+                }
+            }
+        }
     }
 }

@@ -76,7 +76,7 @@ struct StepTimes: ParsableCommand {
                     unavailable = reason.description
                 }
             }
-            FileHandle.standardError.write(Data("round \(round) of \(rounds) done\n".utf8))
+            StandardStreams.writeError("round \(round) of \(rounds) done\n")
         }
 
         func median(_ x: [Double]) -> Double { x.sorted()[x.count / 2] }
@@ -102,7 +102,14 @@ struct StepTimes: ParsableCommand {
             ])
         }
         print(table.rendered())
+        Lesson.checkStandardOutput("the table")  // a table lost to a full disk is one line and exit 1
     }
 }
 
-StepTimes.main()
+// Parsed as the lessons parse (a bad argument: one line, exit 64); a failure: one line, exit 1.
+let command = StepTimes.parseLessonOptions()
+do {
+    try command.run()
+} catch {
+    Lesson.fail("\(error)")
+}

@@ -47,4 +47,10 @@ int nola_openblas_switch_core(const char *core);
 /// Returns 1 when it ran, 0 when OpenBLAS does not export the function.
 int nola_openblas_restart_threads(void);
 
+/// Runs `iterations` rounds of 12 independent fused multiply-add chains on `width`-float registers
+/// (8: AVX2 and FMA; 16: AVX-512) and returns the floating-point operations done (2 per lane per
+/// FMA); 0 when the CPU lacks that width or this is not x86-64. `checksum` (may be NULL) receives
+/// a value of the result, so the loop cannot be optimized away.
+double nola_fma_loop(int width, long iterations, double *checksum);
+
 #endif

@@ -11,6 +11,7 @@
 #define CMATH_AVX2_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /// 1 when this build has the kernels and the CPU running it supports AVX2 and FMA; else 0.
 int nola_math_avx2_available(void);
@@ -27,5 +28,31 @@ void nola_gelu_avx2(const float *x, float *y, float *tanh_u, size_t n);
 /// dx[i] = dy[i] (t/2 + 1/2 + x/2 (1 - t^2) sqrt(2/pi) (1 + 3 0.044715 x^2)) with t = tanh_u[i], for
 /// i < n: GELU's backward from the forward's tanh values. Call only when nola_math_avx2_available() is 1.
 void nola_gelu_backward_avx2(const float *dy, const float *x, const float *tanh_u, float *dx, size_t n);
+
+// The products of generation (NOLAKit's DecodingModel). Each output is one chain of operations in
+// a fixed order that depends only on its own row: a row gives the same bits whatever other rows
+// share the call, unlike a BLAS sgemm, whose kernels change with the matrix's size. The
+// _portable versions run on any CPU; the _avx2 ones need nola_math_avx2_available() == 1.
+
+/// y[i, j] = bias[j] + sum over p of x[i, p] wt[p, j] for i < m, j < n, the sum taken in order
+/// p = 0, 1, ..., k - 1 (one fused multiply-add per term in the AVX2 version). x: (m, k),
+/// wt: (k, n) (a weight W: (n, k) transposed), bias: n floats or NULL, y: (m, n).
+void nola_rowwise_linear_avx2(const float *x, size_t m, size_t k, const float *wt, size_t n, const float *bias, float *y);
+void nola_rowwise_linear_portable(const float *x, size_t m, size_t k, const float *wt, size_t n, const float *bias, float *y);
+
+/// 1 when the CPU running this has AVX-512 (F); the AVX-512 row-wise product gives the AVX2
+/// one's bits (the same fused multiply-adds in the same order per output), faster.
+int nola_math_avx512_available(void);
+void nola_rowwise_linear_avx512(const float *x, size_t m, size_t k, const float *wt, size_t n, const float *bias, float *y);
+
+/// One query of one head against `count` cached positions: s_t = scale <q, k_t>, p = softmax(s),
+/// out = sum over t of p_t v_t, t in order. Key and value t start at keys + i * stride and
+/// values + i * stride with i = index[t] (i = t when index is NULL: positions 0..<count); q,
+/// every key and value, and out have hs floats. scores: count floats of scratch (left holding
+/// e^(s_t - max s)).
+void nola_cached_attention_avx2(const float *q, const float *keys, const float *values, const int32_t *index, size_t count,
+                                size_t stride, size_t hs, float scale, float *scores, float *out);
+void nola_cached_attention_portable(const float *q, const float *keys, const float *values, const int32_t *index, size_t count,
+                                    size_t stride, size_t hs, float scale, float *scores, float *out);
 
 #endif

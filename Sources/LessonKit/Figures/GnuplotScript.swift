@@ -23,7 +23,7 @@ struct GnuplotScript {
         let data = folder.appendingPathComponent(figure.name + ".dat")
         for (url, text) in [(data, dataText()), (script, scriptText())] {
             do {
-                try text.write(to: url, atomically: true, encoding: .utf8)
+                try AtomicFile.write(Array(text.utf8), to: url)
             } catch {
                 throw LessonIOError("cannot write \(url.relativeDisplayPath) (\(FileErrorReason.reason(error)))")
             }
@@ -307,71 +307,5 @@ struct GnuplotScript {
         guard x.isFinite else { return "NaN" }
         if x == x.rounded() && abs(x) < 1e15 { return String(Int64(x)) }
         return String(format: "%.7g", x)
-    }
-}
-
-/// Runs gnuplot on a script, when gnuplot is installed, within a time limit.
-///
-/// A figure renders in well under a second. A gnuplot that takes longer than `timeLimit` (one
-/// waiting for a display, say, or a broken wrapper script) is stopped with SIGKILL, together with
-/// every process it started (its process group; see `TimeLimitedRun`), and `render` reports
-/// `.timedOut`; the lesson then goes on without rendering (its `.gp` and `.dat` files are written
-/// either way).
-struct GnuplotRenderer {
-    enum Outcome: Equatable {
-        case rendered
-        case gnuplotMissing
-        case failed(String)
-        case timedOut(seconds: Double)
-    }
-
-    /// Set once the "gnuplot is missing" line has been printed.
-    var warnedMissing = false
-    /// Set once gnuplot has hung: later figures are not sent to it.
-    var gaveUp = false
-    /// The gnuplot executable found on the PATH, if any.
-    let executable: URL?
-    /// Seconds one figure may take.
-    let timeLimit: Double
-
-    /// The default time limit in seconds: 20, or the environment's `NOLA_GNUPLOT_TIMEOUT`.
-    static func defaultTimeLimit() -> Double {
-        if let text = ProcessInfo.processInfo.environment["NOLA_GNUPLOT_TIMEOUT"], let seconds = Double(text),
-           seconds > 0, seconds.isFinite {
-            return seconds
-        }
-        return 20
-    }
-
-    init(executable: URL? = GnuplotRenderer.findOnPath("gnuplot"), timeLimit: Double = GnuplotRenderer.defaultTimeLimit()) {
-        self.executable = executable
-        self.timeLimit = timeLimit
-    }
-
-    func render(script: URL) -> Outcome {
-        guard let executable else { return .gnuplotMissing }
-        switch TimeLimitedRun.run(executable.path, [script.path], seconds: timeLimit) {
-        case .exited(0, _):
-            return .rendered
-        case .exited(let status, let messages):
-            let text = messages.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
-                .filter { !$0.isEmpty }.suffix(3).joined(separator: " / ")
-            return .failed(text.isEmpty ? "gnuplot exited with status \(status)" : text)
-        case .signalled(let signal):
-            return .failed("gnuplot was stopped by signal \(signal)")
-        case .timedOut:
-            return .timedOut(seconds: timeLimit)
-        case .notStarted(let reason):
-            return .failed("could not start \(executable.path) (\(reason))")
-        }
-    }
-
-    static func findOnPath(_ command: String) -> URL? {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-        for dir in path.split(separator: ":") {
-            let candidate = URL(fileURLWithPath: String(dir)).appendingPathComponent(command)
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-        }
-        return nil
     }
 }

@@ -44,8 +44,10 @@ public enum Format {
         return unit == 0 ? "\(n) B" : significant(value, 3) + " " + units[unit]
     }
 
-    /// A duration in seconds: "412 ms", "3.2 s", "2 min 05 s".
+    /// A duration in seconds: "412 ms", "3.2 s", "2 min 05 s" ("nan s" for a duration that is not
+    /// a number, never a trap).
     public static func seconds(_ s: Double) -> String {
+        guard s.isFinite, s < 1e12 else { return significant(s, 3) + " s" }
         if s < 1e-3 { return significant(s * 1e6, 3) + " µs" }
         if s < 1 { return significant(s * 1e3, 3) + " ms" }
         if s < 60 { return significant(s, 3) + " s" }

@@ -64,7 +64,7 @@ public final class Progress {
     public func finish() {
         live?.finish()
         guard enabled else { return }
-        FileHandle.standardError.write(Data("\r\u{1B}[2K".utf8))
+        StandardStreams.writeError("\r\u{1B}[2K")
     }
 
     /// Seconds left at the pace so far: `elapsed · (total − done) / done`; nil before the first step.
@@ -82,6 +82,6 @@ public final class Progress {
         var line = "\r\u{1B}[2K  \(label) [\(bar)] \(Int(fraction * 100))%  \(Format.seconds(elapsed))"
         if let left = Self.remaining(elapsed: elapsed, done: done, total: total) { line += ", ETA \(Format.seconds(left))" }
         if !note.isEmpty { line += "  " + note }
-        FileHandle.standardError.write(Data(line.utf8))
+        StandardStreams.writeError(line)
     }
 }

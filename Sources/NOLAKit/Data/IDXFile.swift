@@ -80,17 +80,7 @@ struct IDXFile {
 
     /// The whole file, or a one-line error naming the reason it cannot be read.
     static func readBytes(_ path: String) throws -> [UInt8] {
-        var isFolder: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else {
-            throw DataFileError(path: path, problem: "not found", fix: "see data/README.md for how to get MNIST")
-        }
-        guard !isFolder.boolValue else {
-            throw DataFileError(path: path, problem: "is a folder, not a file", fix: "see data/README.md")
-        }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw DataFileError(path: path, problem: "cannot be read", fix: "check its permissions")
-        }
-        return [UInt8](data)
+        try InputFile.read(path, limit: 1 << 31, missing: "see data/README.md for how to get MNIST", role: "MNIST file")
     }
 
     /// The big-endian 32-bit integer at `offset`.

@@ -131,10 +131,10 @@ public struct SafeTensorsFile: Equatable, Sendable {
         return out
     }
 
-    /// Writes the file atomically (a temporary file renamed into place).
+    /// Writes the file atomically (`AtomicFile`: a temporary file renamed into place).
     public func write(to url: URL) throws {
         do {
-            try Data(encoded()).write(to: url, options: .atomic)
+            try AtomicFile.write(encoded(), to: url)
         } catch {
             throw SafeTensorsError(
                 url.path, "cannot be written (\(FileErrorReason.reason(error))); check that its folder exists and is writable")

@@ -65,17 +65,8 @@ public final class LayerNorm: Layer {
                                 )
                                 Parallel.forEachSlice(rows, minimumPerWorker: max(1, 16_384 / n)) { _, slice in
                                     for i in slice {
-                                        let row = xs + i * n
-                                        let mean = LayerNorm.sum(row, n) / Float(n)
-                                        let variance = LayerNorm.sumOfSquares(row, n, minus: mean) / Float(n)
-                                        let r = 1 / (variance + epsilon).squareRoot()
-                                        rs[i] = r
-                                        let (xhat, y) = (ns + i * n, ys + i * n)
-                                        for j in 0..<n {
-                                            let v = (row[j] - mean) * r
-                                            xhat[j] = v
-                                            y[j] = gs[j] * v + bs[j]
-                                        }
+                                        rs[i] = LayerNorm.normalize(
+                                            row: xs + i * n, count: n, gamma: gs, beta: bs, epsilon: epsilon, xhat: ns + i * n, y: ys + i * n)
                                     }
                                 }
                             }
@@ -147,6 +138,29 @@ public final class LayerNorm: Layer {
             }
         }
         return inputGradient
+    }
+
+    /// One row of the forward: `y = γ ⊙ x̂ + β` (and `x̂` itself when `xhat` is given) for the
+    /// `count` values at `row`; returns `r = 1/√(σ² + ε)`. Each row's numbers depend on that row
+    /// alone (generation relies on it: `DecodingModel`).
+    @inline(__always)
+    static func normalize(
+        row: UnsafePointer<Float>, count n: Int, gamma gs: UnsafePointer<Float>, beta bs: UnsafePointer<Float>, epsilon: Float,
+        xhat: UnsafeMutablePointer<Float>?, y: UnsafeMutablePointer<Float>
+    ) -> Float {
+        let mean = sum(row, n) / Float(n)
+        let variance = sumOfSquares(row, n, minus: mean) / Float(n)
+        let r = 1 / (variance + epsilon).squareRoot()
+        if let xhat {
+            for j in 0..<n {
+                let v = (row[j] - mean) * r
+                xhat[j] = v
+                y[j] = gs[j] * v + bs[j]
+            }
+        } else {
+            for j in 0..<n { y[j] = gs[j] * ((row[j] - mean) * r) + bs[j] }
+        }
+        return r
     }
 
     /// `Σ x[j]` over `n` values, in eight running sums.

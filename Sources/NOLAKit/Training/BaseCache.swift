@@ -4,11 +4,18 @@ import Foundation
 ///
 /// The cache is used only when `Checkpoint.load` accepts all of it: every tensor with its shape
 /// and finite values, nothing extra, and metadata equal to what the caller requires (the
-/// pretraining configuration and a fingerprint of the digits it saw). Anything else — a damaged
-/// or half-written file, another configuration's, an older version's — is moved aside to
-/// `<name>.rejected-<yyyyMMdd-HHmmss>` (kept for inspection, never read again) and the caller
+/// pretraining configuration and a fingerprint of the digits it saw), plus any check of the
+/// caller's own (`check`: E2EBaseModel's tokenizer text against its hash). Anything else — a
+/// damaged or half-written file, another configuration's, an older version's — is moved aside
+/// to `<name>.rejected-<yyyyMMdd-HHmmss>` (kept for inspection, never read again) and the caller
 /// trains the base anew and stores it in its place. A folder where the file should be is left
 /// alone: the base is trained and not cached.
+///
+/// Several runs may share the folder. The file is written whole or not at all (`AtomicFile`),
+/// and the temporary files of a run killed while writing are deleted by the next look. A
+/// rejected file is moved aside only if it is still the very file that was read (same device
+/// and inode): when another run has moved it aside meanwhile, the notice says so; when another
+/// run has stored a new cache in its place, that one is looked at instead.
 struct BaseCache {
     /// The cache folder, as the user would type it (`data/cache`).
     let folder: URL
@@ -31,33 +38,105 @@ struct BaseCache {
         case blocked(notice: String)
     }
 
-    /// Loads the cached weights into `parameters` when the file passes every check.
-    func load(_ parameters: [Parameter], requiring metadata: [String: String]) -> Lookup {
-        var isFolder: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder) else { return .absent }
-        if isFolder.boolValue {
-            return .blocked(notice: "\(path) is a folder, not a cached base network: the base was trained now and "
-                + "not cached; remove or rename that folder to let the lessons cache it")
+    /// A file's identity: it is the same file while these stay the same.
+    struct Identity: Equatable {
+        let device: UInt64
+        let inode: UInt64
+        init(_ info: stat) {
+            device = UInt64(info.st_dev)
+            inode = UInt64(info.st_ino)
         }
-        let problem: String
-        do {
-            let file = try SafeTensorsFile.read(from: url)
-            try Checkpoint.load(parameters, from: file, source: path, requiring: metadata)
-            return .loaded
-        } catch let error as SafeTensorsError {
-            problem = error.problem
-        } catch {
-            problem = FileErrorReason.reason(error)
+    }
+
+    /// Loads the cached weights into `parameters` when the file passes every check; `check`
+    /// (given the file and its path for messages) may reject it with a `SafeTensorsError`.
+    func load(_ parameters: [Parameter], requiring metadata: [String: String],
+              check: (SafeTensorsFile, String) throws -> Void = { _, _ in }) -> Lookup {
+        AtomicFile.removeAbandoned(in: folder)
+        var looks = 0
+        while true {
+            looks += 1
+            var isFolder: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder) else { return .absent }
+            if isFolder.boolValue {
+                return .blocked(notice: "\(path) is a folder, not a cached base network: the base was trained now and "
+                    + "not cached; remove or rename that folder to let the lessons cache it")
+            }
+            let problem: String
+            var identity: Identity?
+            do {
+                let (bytes, read) = try readFile()
+                identity = read
+                let file = try SafeTensorsFile.decode(bytes, source: path)
+                try check(file, path)
+                try Checkpoint.load(parameters, from: file, source: path, requiring: metadata)
+                return .loaded
+            } catch let error as SafeTensorsError {
+                problem = error.problem
+            } catch {
+                problem = FileErrorReason.reason(error)
+            }
+            let rejected = "the cached base network \(path) was rejected (\(problem))"
+            switch moveAside(identity) {
+            case .moved(let aside):
+                return .rejected(notice: "\(rejected); moved it to \(aside) and trained the base again")
+            case .gone:
+                return .rejected(notice: "\(rejected); another run has moved it aside meanwhile; trained the base again")
+            case .replaced where looks < 3:
+                continue  // another run has stored a new cache there: look at that one
+            case .replaced:
+                return .rejected(notice: "\(rejected); other runs keep replacing it, so it was left alone; trained the base again")
+            case .failed(let reason):
+                return .rejected(notice: "\(rejected) and could not be moved aside (\(reason)); trained the base again; "
+                    + "delete that file")
+            }
         }
+    }
+
+    /// The cache file's bytes and identity. Opened without waiting (a named pipe there would
+    /// otherwise hold the lesson until something writes into it), and read only if regular.
+    private func readFile() throws -> ([UInt8], Identity) {
+        let descriptor = open(url.path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+        guard descriptor >= 0 else { throw NSError(domain: NSPOSIXErrorDomain, code: Int(errno)) }
+        defer { close(descriptor) }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0 else { throw NSError(domain: NSPOSIXErrorDomain, code: Int(errno)) }
+        guard info.st_mode & S_IFMT == S_IFREG else {
+            throw SafeTensorsError(path, "is \(InputFile.describe(info.st_mode & S_IFMT)), not a regular file")
+        }
+        return (try InputFile.readAll(descriptor: descriptor, name: path, limit: 1 << 34), Identity(info))
+    }
+
+    /// What happened to a rejected file.
+    enum Aside: Equatable {
+        /// Moved to this path (for messages).
+        case moved(String)
+        /// No longer there: another run moved it.
+        case gone
+        /// Another file is there now (another run's new cache): left alone.
+        case replaced
+        /// It could not be moved: the system's reason.
+        case failed(String)
+    }
+
+    /// Moves the file at `url` aside when it is still the one read (`identity`; nil when it
+    /// could not even be opened).
+    func moveAside(_ identity: Identity?) -> Aside {
+        var now = stat()
+        guard stat(url.path, &now) == 0 else { return errno == ENOENT ? .gone : .failed(FileErrorReason.posixText(Int(errno))) }
+        if let identity, Identity(now) != identity { return .replaced }
         let aside = folder.appendingPathComponent(asideName())
-        do {
-            try FileManager.default.moveItem(at: url, to: aside)
-            return .rejected(notice: "the cached base network \(path) was rejected (\(problem)); moved it to "
-                + "\(aside.relativePath) and trained the base again")
-        } catch {
-            return .rejected(notice: "the cached base network \(path) was rejected (\(problem)) and could not be "
-                + "moved aside (\(FileErrorReason.reason(error))); trained the base again; delete that file")
+        guard rename(url.path, aside.path) == 0 else {
+            return errno == ENOENT ? .gone : .failed(FileErrorReason.posixText(Int(errno)))
         }
+        // Another run may have stored its new cache between the look and the move: put it back
+        // (unless yet another file is there by now, which then stands in its place).
+        var moved = stat()
+        if let identity, stat(aside.path, &moved) == 0, Identity(moved) != identity {
+            if link(aside.path, url.path) == 0 || errno == EEXIST { unlink(aside.path) }
+            return .replaced
+        }
+        return .moved(aside.relativePath)
     }
 
     /// Writes `file` as the cache; `nil` when written, else why not (one line).

@@ -77,61 +77,100 @@ public struct BeamSearch: Sendable {
 
     /// The best continuation of `prompt`.
     public func decode(_ model: some IncrementalLanguageModel, prompt: [Int]) -> Hypothesis {
-        let width = beamWidth
-        var best: Hypothesis? = nil
-        func consider(_ tokens: [Int], logProbability: Float, finished: Bool) {
-            guard logProbability > -.infinity else { return }
-            let length = tokens.count + (finished ? 1 : 0)
-            let score = normalized(logProbability, length: length)
-            if best == nil || score > best!.score {
-                best = Hypothesis(tokens: tokens, finished: finished, logProbability: logProbability, score: score)
-            }
-        }
         guard maxTokens > 0 else { return Hypothesis(tokens: [], finished: false, logProbability: 0, score: 0) }
-        let first = model.start(prompt: prompt, rows: width)
+        let first = model.start(prompt: prompt, rows: beamWidth)
         guard model.remaining > 0 else { return Hypothesis(tokens: [], finished: false, logProbability: 0, score: 0) }
-        let v = first.count
-        var logits = Matrix(rows: 1, cols: v, data: first)
-        var scores = [Float](repeating: 0, count: width)
-        var histories = [[Int]](repeating: [], count: width)
-        for step in 0..<maxTokens {
-            // Candidates: (score, beam, token) over the live beams (beam 0 alone at the first step).
+        var beams = Beams(search: self, remaining: model.remaining)
+        var logits = Matrix(rows: 1, cols: first.count, data: first)
+        // Each step's rows are the beams 0..<width (beam 0 alone at the first step); dead beams'
+        // rows are computed but not read.
+        while let next = beams.step(logits: { logits.data[($0 * logits.cols)..<(($0 + 1) * logits.cols)] }) {
+            logits = model.advance(parents: next.map(\.parent), tokens: next.map(\.token))
+        }
+        return beams.best
+    }
+
+    /// The beams of one sentence between two steps: the search's whole state. Both decoders run
+    /// it, one sentence at a time (`decode(_:prompt:)`) or many sentences' beams in one batch
+    /// (`decode(_:prompts:)`), so they choose the same tokens from the same logits.
+    struct Beams {
+        let search: BeamSearch
+        /// Tokens the rows can still take (the context minus the prompt) before the next step.
+        var remaining: Int
+        /// `Σ log p` of each beam, −∞ for a dead or finished one; beam 0 alone before the first step.
+        private(set) var scores: [Float] = [0]
+        /// Each beam's generated tokens.
+        private(set) var histories: [[Int]] = [[]]
+        private var candidate: Hypothesis?
+        private var step = 0
+
+        init(search: BeamSearch, remaining: Int) {
+            self.search = search
+            self.remaining = remaining
+        }
+
+        /// The beams that the next step extends (their logits are asked for), in order.
+        var live: [Int] { scores.indices.filter { scores[$0] > -.infinity } }
+
+        /// One step: every continuation of every live beam scored from `logits(beam)` (its row of
+        /// `V` logits), the best `beamWidth` kept, finished ones set aside. Returns each new beam's
+        /// parent and token (`beamWidth` of them; dead ones repeat the last live one), or nil when
+        /// the search is over (the token limit, the context, or no live beam left).
+        mutating func step(logits: (Int) -> ArraySlice<Float>) -> [(parent: Int, token: Int)]? {
+            guard step < search.maxTokens else { return nil }
+            let width = search.beamWidth
+            // Candidates: (score, beam, token) over the live beams.
             var candidates: [(score: Float, beam: Int, token: Int)] = []
-            candidates.reserveCapacity(min(logits.rows, width) * width * 2)
-            for beam in 0..<logits.rows where scores[beam] > -.infinity {
-                let row = Array(logits.data[(beam * v)..<((beam + 1) * v)])
-                let logProbabilities = logSoftmax(row, banning: bannedTokens(after: histories[beam], n: noRepeatNgram))
-                for (token, lp) in topK(logProbabilities, width) where lp > -.infinity {
+            candidates.reserveCapacity(min(scores.count, width) * width * 2)
+            for beam in live {
+                let logProbabilities = search.logSoftmax(Array(logits(beam)), banning: bannedTokens(after: histories[beam], n: search.noRepeatNgram))
+                for (token, lp) in search.topK(logProbabilities, width) where lp > -.infinity {
                     candidates.append((scores[beam] + lp, beam, token))
                 }
             }
             candidates.sort { ($0.score, -$0.beam, -$0.token) > ($1.score, -$1.beam, -$1.token) }
-            guard !candidates.isEmpty else { break }
-            let chosen = Array(candidates.prefix(width))
+            guard !candidates.isEmpty else { return nil }  // the live beams end here, unfinished
+            let chosen = candidates.prefix(width)
             // Dead rows (fewer live candidates than beams) repeat the last candidate at −∞.
-            var parents = [Int](), tokens = [Int](), newScores = [Float](), newHistories = [[Int]]()
+            var next: [(parent: Int, token: Int)] = [], newScores: [Float] = [], newHistories: [[Int]] = []
             for i in 0..<width {
                 let c = chosen[min(i, chosen.count - 1)]
-                parents.append(c.beam)
-                tokens.append(c.token)
+                next.append((c.beam, c.token))
                 newScores.append(i < chosen.count ? c.score : -.infinity)
                 newHistories.append(histories[c.beam] + [c.token])
             }
             scores = newScores
             histories = newHistories
-            for i in 0..<width where scores[i] > -.infinity && endTokens.contains(tokens[i]) {
+            for i in 0..<width where scores[i] > -.infinity && search.endTokens.contains(next[i].token) {
                 consider(Array(histories[i].dropLast()), logProbability: scores[i], finished: true)
                 scores[i] = -.infinity
             }
             // Each chosen token takes the next position: stop when prompt and tokens fill the context.
-            let lastStep = step == maxTokens - 1 || model.remaining == 1
-            if lastStep || scores.allSatisfy({ $0 == -.infinity }) { break }
-            logits = model.advance(parents: parents, tokens: tokens)
+            let lastStep = step == search.maxTokens - 1 || remaining == 1
+            step += 1
+            remaining -= 1
+            if lastStep || scores.allSatisfy({ $0 == -.infinity }) { return nil }
+            return next
         }
-        for i in 0..<width where scores[i] > -.infinity {
-            consider(histories[i], logProbability: scores[i], finished: false)
+
+        /// The best hypothesis once `step` has returned nil: the best finished one, or a live beam
+        /// if it scores higher.
+        var best: Hypothesis {
+            var result = self
+            for i in scores.indices where scores[i] > -.infinity {
+                result.consider(histories[i], logProbability: scores[i], finished: false)
+            }
+            return result.candidate ?? Hypothesis(tokens: [], finished: false, logProbability: -.infinity, score: -.infinity)
         }
-        return best ?? Hypothesis(tokens: [], finished: false, logProbability: -.infinity, score: -.infinity)
+
+        private mutating func consider(_ tokens: [Int], logProbability: Float, finished: Bool) {
+            guard logProbability > -.infinity else { return }
+            let length = tokens.count + (finished ? 1 : 0)
+            let score = search.normalized(logProbability, length: length)
+            if candidate == nil || score > candidate!.score {
+                candidate = Hypothesis(tokens: tokens, finished: finished, logProbability: logProbability, score: score)
+            }
+        }
     }
 
     /// `log softmax(z)` with the `banned` tokens at −∞ (in `Float`, as the reference decoder's

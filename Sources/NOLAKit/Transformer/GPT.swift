@@ -87,23 +87,24 @@ public final class GPT: TransformerModel {
 
     /// Logits `(rows·n, V)` for `n` new tokens per sequence of `cache`, continuing them at
     /// positions `cache.length ..< cache.length + n` (`tokens`: row `r`'s new tokens at
-    /// `r·n ..< (r+1)·n`). Every block reads the earlier positions' keys and values from the cache
-    /// and adds the new ones: generation costs one position's work per token.
+    /// `r·n ..< (r+1)·n`; every row of the cache at the same length). Every block reads the
+    /// earlier positions' keys and values from the cache and adds the new ones: generation costs
+    /// one position's work per token. Runs `DecodingModel` (rows computed independently of each
+    /// other), from a snapshot of the weights taken at each call: a decoder calling it many times
+    /// keeps one snapshot instead (`GPTGenerator`).
     public func forward(tokens: [Int], cache: KeyValueCache) -> Matrix {
         let rows = cache.rows
         checkPrecondition(
-            !tokens.isEmpty && tokens.count % rows == 0 && cache.layers == blocks.count && cache.width == configuration.embedding,
-            "GPT (cached): \(tokens.count) tokens for a cache of \(rows) rows, \(cache.layers) blocks of width \(cache.width)")
+            !tokens.isEmpty && tokens.count % rows == 0 && cache.layers == blocks.count && cache.width == configuration.embedding
+                && Set(cache.lengths).count == 1,
+            "GPT (cached): \(tokens.count) tokens for a cache of \(rows) rows at lengths \(Set(cache.lengths).sorted()), "
+                + "\(cache.layers) blocks of width \(cache.width)")
         let n = tokens.count / rows
         checkPrecondition(
             cache.length + n <= min(cache.capacity, configuration.context),
             "GPT (cached): \(cache.length) + \(n) positions exceed the context \(min(cache.capacity, configuration.context))")
-        let positions = (0..<tokens.count).map { cache.length + $0 % n }
-        TransformerBlock.sum(tokenEmbedding.forward(tokens), positionEmbedding.forward(positions), into: &embedded)
-        var h = embedded
-        for block in blocks { h = block.forward(h, cache: cache, newPositions: n) }
-        cache.advance(by: n)
-        return unembedding.forward(finalNorm.forward(h))
+        return DecodingModel(self).forward(
+            tokens: tokens, slots: (0..<tokens.count).map { $0 / n }, cache: cache, logitRows: Array(0..<tokens.count))
     }
 
     /// Back from `dz: (B·T, V)` of the last forward, accumulating every trainable tensor's

@@ -15,11 +15,13 @@ public protocol IncrementalLanguageModel: AnyObject {
 }
 
 /// A `GPT` generating with its key–value cache: the prompt is read once (all its positions in
-/// one forward), then each new token costs one position per row.
+/// one forward), then each new token costs one position per row. Runs `DecodingModel` over a
+/// snapshot of the weights taken at `start` (adapters folded in).
 public final class GPTGenerator: IncrementalLanguageModel {
     /// The model (adapters attached or merged as it is).
     public let model: GPT
     private var cache: KeyValueCache?
+    private var decoding: DecodingModel?
 
     public init(model: GPT) {
         self.model = model
@@ -33,19 +35,23 @@ public final class GPTGenerator: IncrementalLanguageModel {
         checkPrecondition(
             !prompt.isEmpty && prompt.count <= model.configuration.context && rows > 0,
             "GPTGenerator: a prompt of \(prompt.count) tokens for a context of \(model.configuration.context), \(rows) rows")
+        let decoding = DecodingModel(model)
+        self.decoding = decoding
         let single = KeyValueCache(for: model, rows: 1)
-        let logits = model.forward(tokens: prompt, cache: single)
+        let logits = decoding.forward(
+            tokens: prompt, slots: [Int](repeating: 0, count: prompt.count), cache: single, logitRows: [prompt.count - 1])
         cache = rows == 1 ? single : single.broadcast(rows: rows)
-        return Array(logits.data[((prompt.count - 1) * vocabulary)...])
+        return logits.data
     }
 
     public func advance(parents: [Int], tokens: [Int]) -> Matrix {
-        guard let cache else {
+        guard let cache, let decoding else {
             checkPrecondition(false, "GPTGenerator.advance: call start first")
             return Matrix(rows: 0, cols: 0)
         }
+        checkPrecondition(tokens.count == cache.rows, "GPTGenerator.advance: \(tokens.count) tokens for \(cache.rows) rows")
         cache.reorder(parents)
-        return model.forward(tokens: tokens, cache: cache)
+        return decoding.forward(tokens: tokens, slots: Array(0..<tokens.count), cache: cache, logitRows: Array(0..<tokens.count))
     }
 }
 
@@ -76,20 +82,39 @@ public struct GreedyDecoding: Sendable {
 
     /// The generated tokens after `prompt`.
     public func decode(_ model: some IncrementalLanguageModel, prompt: [Int]) -> [Int] {
-        var generated: [Int] = []
-        guard maxTokens > 0 else { return generated }
+        guard maxTokens > 0 else { return [] }
+        var line = Line(decoding: self, remaining: 0)
         var logits = model.start(prompt: prompt, rows: 1)
-        // A chosen token takes the next free position: the sequence never outgrows the context.
-        while model.remaining > 0 {
-            for banned in bannedTokens(after: generated, n: noRepeatNgram) { logits[banned] = -.infinity }
+        line.remaining = model.remaining
+        while let token = line.step(logits: logits[...]) {
+            logits = model.advance(parents: [0], tokens: [token]).data
+        }
+        return line.generated
+    }
+
+    /// One sentence's state between two steps: both decoders run it (one sentence, or many as
+    /// rows of one batch: `decode(_:prompts:)`), so they choose the same tokens.
+    struct Line {
+        let decoding: GreedyDecoding
+        /// Tokens the row can still take before the next step.
+        var remaining: Int
+        private(set) var generated: [Int] = []
+
+        /// Appends the best token of `logits` and returns it when the sentence goes on; nil
+        /// when it ends here (an end token, the token limit, the context).
+        mutating func step(logits: ArraySlice<Float>) -> Int? {
+            // A chosen token takes the next free position: the sequence never outgrows the context.
+            guard remaining > 0 else { return nil }
+            var logits = Array(logits)
+            for banned in bannedTokens(after: generated, n: decoding.noRepeatNgram) { logits[banned] = -.infinity }
             var best = 0
             for k in 1..<logits.count where logits[k] > logits[best] { best = k }
-            if endTokens.contains(best) || logits[best] == -.infinity { break }
+            if decoding.endTokens.contains(best) || logits[best] == -.infinity { return nil }
             generated.append(best)
-            if generated.count == maxTokens || model.remaining == 1 { break }
-            logits = model.advance(parents: [0], tokens: [best]).data
+            if generated.count == decoding.maxTokens || remaining == 1 { return nil }
+            remaining -= 1
+            return best
         }
-        return generated
     }
 
     /// Tokens per second of greedy decoding `tokens` tokens after `prompt` (no end token), the

@@ -3,9 +3,10 @@
 /// sequence's.
 ///
 /// Layout: for block `l`, `keys[l]` holds `rows × capacity × C` floats, row `r`'s position `t`
-/// at `(r·capacity + t)·C` (head `h` at columns `h·hs…`); `values[l]` likewise. All rows have
-/// the same `length` (the sequences of one beam search advance together). `reorder` lets beam
-/// search continue each new beam from the row of its parent.
+/// at `(r·capacity + t)·C` (head `h` at columns `h·hs…`); `values[l]` likewise. Row `r` holds
+/// `lengths[r]` positions. The rows of one beam search advance together (one `length`); batched
+/// greedy decoding keeps one sentence per row, each at its own length, and batched beam search
+/// (`BeamSearch.decode(_:prompts:)`) one sentence's beams per row, each beam a list of positions.
 public final class KeyValueCache {
     /// Blocks.
     public let layers: Int
@@ -15,8 +16,8 @@ public final class KeyValueCache {
     public let capacity: Int
     /// Width `C`.
     public let width: Int
-    /// Positions filled in every row.
-    public private(set) var length = 0
+    /// Positions filled in each row.
+    public private(set) var lengths: [Int]
 
     var keys: [[Float]]
     var values: [[Float]]
@@ -30,8 +31,10 @@ public final class KeyValueCache {
         self.rows = rows
         self.capacity = capacity
         self.width = width
-        keys = [[Float]](repeating: [Float](repeating: 0, count: rows * capacity * width), count: layers)
-        values = keys
+        lengths = [Int](repeating: 0, count: rows)
+        // One buffer each (not one shared by copy-on-write, which the first write would copy).
+        keys = (0..<layers).map { _ in [Float](repeating: 0, count: rows * capacity * width) }
+        values = (0..<layers).map { _ in [Float](repeating: 0, count: rows * capacity * width) }
     }
 
     /// An empty cache sized for `model`'s context.
@@ -39,42 +42,58 @@ public final class KeyValueCache {
         self.init(layers: model.blocks.count, rows: rows, capacity: model.configuration.context, width: model.configuration.embedding)
     }
 
-    /// Positions still free.
+    /// Positions filled in the longest row (in every row, when they advance together).
+    public var length: Int { lengths.max() ?? 0 }
+
+    /// Positions still free in the fullest row.
     public var remaining: Int { capacity - length }
 
-    /// Marks `count` more positions as filled (after every block has written them).
+    /// Marks `count` more positions as filled in every row (after every block has written them).
     func advance(by count: Int) {
         checkPrecondition(length + count <= capacity, "KeyValueCache: \(length) + \(count) positions exceed the capacity \(capacity)")
-        length += count
+        for r in 0..<rows { lengths[r] += count }
     }
 
-    /// Row `r` becomes a copy of the old row `parents[r]` (its first `length` positions), for
-    /// every block.
+    /// Sets row `row`'s filled positions (after every block has written them).
+    func setLength(_ length: Int, row: Int) {
+        checkPrecondition(length >= 0 && length <= capacity, "KeyValueCache: length \(length) outside 0…\(capacity)")
+        lengths[row] = length
+    }
+
+    /// Row `r` becomes a copy of the old row `parents[r]` (its filled positions), for every block.
+    /// Only the moved rows are copied, through a scratch copy of their sources (a copy of the
+    /// whole cache per step, as the storage's copy-on-write would make, was most of a beam
+    /// search step).
     public func reorder(_ parents: [Int]) {
         checkPrecondition(
             parents.count == rows && parents.allSatisfy { $0 >= 0 && $0 < rows },
             "KeyValueCache.reorder: \(parents.count) parents for \(rows) rows")
-        guard parents != Array(0..<rows) else { return }
-        let used = length * width
+        let moves = parents.enumerated().filter { $0.offset != $0.element }
+        guard !moves.isEmpty else { return }
+        let oldLengths = lengths
+        let sources = Set(moves.map(\.element)).sorted()
         let stride = capacity * width
-        for l in 0..<layers {
-            for storage in [\KeyValueCache.keys, \KeyValueCache.values] {
-                let old = self[keyPath: storage][l]
-                self[keyPath: storage][l].withUnsafeMutableBufferPointer { dst in
-                    old.withUnsafeBufferPointer { src in
-                        for (r, p) in parents.enumerated() where r != p {
-                            (dst.baseAddress! + r * stride).update(from: src.baseAddress! + p * stride, count: used)
-                        }
-                    }
+        func move(_ storage: inout [Float]) {
+            storage.withUnsafeMutableBufferPointer { buffer in
+                let base = buffer.baseAddress!
+                var saved: [Int: [Float]] = [:]
+                for p in sources { saved[p] = Array(UnsafeBufferPointer(start: base + p * stride, count: oldLengths[p] * width)) }
+                for (r, p) in moves {
+                    saved[p]!.withUnsafeBufferPointer { (base + r * stride).update(from: $0.baseAddress!, count: $0.count) }
                 }
             }
         }
+        for l in 0..<layers {
+            move(&keys[l])
+            move(&values[l])
+        }
+        lengths = parents.map { oldLengths[$0] }
     }
 
     /// A cache of `rows` copies of row 0 of this one (a prompt read once, then widened to the beams).
     public func broadcast(rows newRows: Int) -> KeyValueCache {
         let wide = KeyValueCache(layers: layers, rows: newRows, capacity: capacity, width: width)
-        let used = length * width
+        let used = lengths[0] * width
         let stride = capacity * width
         for l in 0..<layers {
             for r in 0..<newRows {
@@ -82,7 +101,7 @@ public final class KeyValueCache {
                 wide.values[l].replaceSubrange((r * stride)..<(r * stride + used), with: values[l][0..<used])
             }
         }
-        wide.length = length
+        wide.lengths = [Int](repeating: lengths[0], count: newRows)
         return wide
     }
 }

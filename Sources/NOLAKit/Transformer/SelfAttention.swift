@@ -34,12 +34,6 @@ public final class SelfAttention {
         cProj.forward(core.forward(cAttn.forward(a), mask: mask))
     }
 
-    /// `y: (rows·n, C)` for `n` new positions per row, with the keys and values of earlier
-    /// positions read from `cache` (block `layer`) and the new ones written to it.
-    public func forward(_ a: Matrix, cache: KeyValueCache, layer: Int, newPositions n: Int) -> Matrix {
-        cProj.forward(core.forward(cAttn.forward(a), cache: cache, layer: layer, newPositions: n))
-    }
-
     /// `da: (B·T, C)` from `dy: (B·T, C)` (empty when `c_attn` skips its input gradient).
     public func backward(_ dy: Matrix) -> Matrix {
         cAttn.backward(core.backward(cProj.backward(dy)))

@@ -108,14 +108,6 @@ public final class TransformerBlock {
         return forward(x) { attention.forward($0, mask: mask) }
     }
 
-    /// `y: (rows·n, C)` for `n` new positions per row, attending to the cached positions too
-    /// (generation; see `MultiHeadAttention`'s cached forward). Writes this block's keys and
-    /// values into `cache`.
-    public func forward(_ x: Matrix, cache: KeyValueCache, newPositions n: Int) -> Matrix {
-        checkPrecondition(x.cols == dimension, "TransformerBlock h.\(index): input is \(x.shapeDescription), the block is \(dimension) wide")
-        return forward(x) { attention.forward($0, cache: cache, layer: index, newPositions: n) }
-    }
-
     /// The block around a given attention: `r = x + attend(ln_1(x))`, `y = r + mlp(ln_2(r))`.
     private func forward(_ x: Matrix, attend: (Matrix) -> Matrix) -> Matrix {
         let a = attend(ln1.forward(x))

@@ -1,7 +1,8 @@
 /// A reader for comma-separated values as RFC 4180 defines them, in UTF-8.
 ///
-/// - Records end with `\r\n` or `\n` (E2E's dev file uses the first, its test file the second);
-///   the last record may lack one. Empty lines are skipped.
+/// - Records end with `\r\n` or `\n` (E2E's dev file uses the first, its test file the second),
+///   or with a lone `\r` (old Mac files; Python's csv module reads them too); the last record may
+///   lack one. Empty lines are skipped.
 /// - Fields are separated by `,`. A field that starts with `"` is quoted: it runs to the next
 ///   lone `"`, may hold commas and line breaks, and writes a quote as `""`. After its closing
 ///   quote only `,` or the end of the record may follow.
@@ -9,7 +10,10 @@
 /// - A UTF-8 byte-order mark at the very start is skipped.
 ///
 /// Problems are `CSVReader.Problem`s that name the line (1-based; a record's line is where it
-/// starts) and what is wrong; file readers turn them into a `DataFileError`.
+/// starts) and what is wrong; file readers turn them into a `DataFileError`. A quote left open
+/// in the middle of a file swallows the line breaks after it until the next `"`; the problem
+/// then shows where that next quote is followed by text, and is blamed on the line where the
+/// field opened, the one to fix.
 public enum CSVReader {
     /// One record: its fields and the line it starts on.
     public struct Record: Equatable, Sendable {
@@ -41,12 +45,22 @@ public enum CSVReader {
         var records: [Record] = []
         let n = bytes.count
 
+        /// The length of the line break at `i` (`\n`, `\r\n` or a lone `\r`), 0 when there is none.
+        func lineBreak(at i: Int) -> Int {
+            guard i < n else { return 0 }
+            if bytes[i] == newline { return 1 }
+            if bytes[i] == carriageReturn { return i + 1 < n && bytes[i + 1] == newline ? 2 : 1 }
+            return 0
+        }
+
         /// Whether a record ends at `i` (a line break or the end), moving past the line break.
         func atRecordEnd() -> Bool {
             if i == n { return true }
-            if bytes[i] == newline { i += 1; line += 1; return true }
-            if bytes[i] == carriageReturn && i + 1 < n && bytes[i + 1] == newline { i += 2; line += 1; return true }
-            return false
+            let length = lineBreak(at: i)
+            guard length > 0 else { return false }
+            i += length
+            line += 1
+            return true
         }
 
         while i < n {
@@ -57,8 +71,8 @@ public enum CSVReader {
             while true {
                 field.removeAll(keepingCapacity: true)
                 quoted = i < n && bytes[i] == quote
+                let openLine = line
                 if quoted {
-                    let openLine = line
                     i += 1
                     while true {
                         guard i < n else {
@@ -73,14 +87,18 @@ public enum CSVReader {
                             i += 1
                             break
                         }
-                        if bytes[i] == newline { line += 1 }
+                        let length = lineBreak(at: i)
+                        if length > 0 {
+                            field += bytes[i..<(i + length)]
+                            i += length
+                            line += 1
+                            continue
+                        }
                         field.append(bytes[i])
                         i += 1
                     }
                 } else {
-                    while i < n && bytes[i] != comma && bytes[i] != newline
-                        && !(bytes[i] == carriageReturn && i + 1 < n && bytes[i + 1] == newline)
-                    {
+                    while i < n && bytes[i] != comma && lineBreak(at: i) == 0 {
                         if bytes[i] == quote {
                             throw Problem(line: line, message: "a \" inside an unquoted field (quote the whole field and write \" as \"\")")
                         }
@@ -94,6 +112,10 @@ public enum CSVReader {
                     continue
                 }
                 guard atRecordEnd() else {
+                    if quoted && line > openLine {
+                        throw Problem(line: openLine, message: "a quoted field opens here and is not closed on this line: "
+                            + "the next \" is on line \(line) and text follows it (a closing \" is probably missing on line \(openLine))")
+                    }
                     throw Problem(line: line, message: "text after a closing quote (a field's \" must be written \"\")")
                 }
                 break

@@ -10,7 +10,8 @@ import Foundation
 /// metadata holds the tokenizer's serialized form and its FNV-1a hash, every pretraining setting
 /// and a fingerprint of the corpus. The cache is used only when all of it checks out (`BaseCache`:
 /// every tensor of its shape and finite, nothing extra, every setting, the corpus and the
-/// tokenizer's hash equal to this run's — the tokenizer is trained again each run, in a fraction
+/// tokenizer's hash equal to this run's, the stored tokenizer text equal to what that hash was
+/// computed from — the tokenizer is trained again each run, in a fraction
 /// of a second, from the same corpus); otherwise it is moved aside, never read again, and the base
 /// is trained anew and stored in its place, with a one-line notice.
 public final class E2EBaseModel {
@@ -159,7 +160,7 @@ public final class E2EBaseModel {
         var store = cache != nil
         var losses: [Double] = []
         var loaded = false
-        switch cache?.load(model.baseParameters, requiring: required) {
+        switch cache?.load(model.baseParameters, requiring: required, check: Self.checkTokenizerText) {
         case .loaded?: loaded = true
         case .rejected(let text)?: notice = text
         case .blocked(let text)?:
@@ -216,6 +217,17 @@ public final class E2EBaseModel {
         let evaluator = LanguageModelTrainer(model: model, optimizer: SGD(parameters: [], learningRate: 0))
         validationLoss = evaluator.evaluate(
             TokenBatch.batches(of: validationSentences, size: 64, padding: BPETokenizer.padding))
+    }
+
+    /// Rejects a cached checkpoint whose stored tokenizer text is not the text its hash
+    /// `tokenizer_fnv1a64` was computed from (the hash alone is compared with this run's).
+    static func checkTokenizerText(_ file: SafeTensorsFile, source: String) throws {
+        let text = try file.metadataValue("tokenizer", source: source)
+        let stored = try file.metadataValue("tokenizer_fnv1a64", source: source)
+        guard hex(BasisSeeds.fnv1a64(text)) == stored else {
+            throw SafeTensorsError(source, "metadata 'tokenizer' does not match its hash 'tokenizer_fnv1a64' "
+                + "(fnv1a64 \(hex(BasisSeeds.fnv1a64(text))), stored \(OneLine.escaped(String(stored.prefix(16))))): the text was changed")
+        }
     }
 
     /// A fresh copy of the pretrained base: every tensor trainable, no adapters.

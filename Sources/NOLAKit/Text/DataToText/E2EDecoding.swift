@@ -9,23 +9,24 @@ public enum E2EDecoding {
     /// The sentence `model` writes for each MR: the prompt `[begin] MR [sep]`, continued by
     /// `search` until the end token (or its token limit, or the context), decoded to text on one
     /// line (line breaks become spaces; surrounding spaces trimmed). A prompt longer than the
-    /// context keeps its last `context − 1` tokens. `progress(done, total)` after
-    /// each MR.
+    /// context keeps its last `context − 1` tokens. All MRs' beams are decoded together
+    /// (`BeamSearch.decode(_:prompts:)`: the same sentences as one MR at a time, several times
+    /// faster); `progress(done, total)` each time an MR's search ends.
     public static func decode(
         _ model: GPT, tokenizer: BPETokenizer, mrs: [MeaningRepresentation], search: BeamSearch,
         progress: (Int, Int) -> Void = { _, _ in }
     ) -> [String] {
-        var outputs: [String] = []
-        outputs.reserveCapacity(mrs.count)
-        for (i, mr) in mrs.enumerated() {
-            let prompt = Array(tokenizer.encodePrompt(mr.description).suffix(model.configuration.context - 1))
-            let hypothesis = search.decode(model, prompt: prompt)
-            // Generated ids are the model's own vocabulary, which is the tokenizer's: decoding cannot fail.
-            let text = (try? tokenizer.decode(hypothesis.tokens)) ?? ""
-            outputs.append(oneLine(text))
-            progress(i + 1, mrs.count)
-        }
-        return outputs
+        decode(model, tokenizer: tokenizer, mrs: mrs, search: search, parallel: true, progress: progress)
+    }
+
+    static func decode(
+        _ model: GPT, tokenizer: BPETokenizer, mrs: [MeaningRepresentation], search: BeamSearch, parallel: Bool,
+        progress: (Int, Int) -> Void = { _, _ in }
+    ) -> [String] {
+        let prompts = mrs.map { Array(tokenizer.encodePrompt($0.description).suffix(model.configuration.context - 1)) }
+        let hypotheses = search.decode(model, prompts: prompts, parallel: parallel) { progress($0, mrs.count) }
+        // Generated ids are the model's own vocabulary, which is the tokenizer's: decoding cannot fail.
+        return hypotheses.map { oneLine((try? tokenizer.decode($0.tokens)) ?? "") }
     }
 
     /// The same sentences as `decode(_:tokenizer:mrs:search:progress:)`, written by several
@@ -34,7 +35,7 @@ public enum E2EDecoding {
     /// contiguous slice of `mrs` with `models[w]` alone. Each MR's search is independent of the
     /// others, so the outputs are those of one thread, in order. BLAS's thread count is left
     /// alone: it is global, and other threads (tests running side by side) may be training
-    /// with it; a 10-row decoding step is too small for OpenBLAS to split anyway.
+    /// with it; each worker keeps its products on its own thread (`parallel: false`).
     public static func decode(
         copies models: [GPT], tokenizer: BPETokenizer, mrs: [MeaningRepresentation], search: BeamSearch
     ) -> [String] {
@@ -48,7 +49,7 @@ public enum E2EDecoding {
             let flushed = Subnormals.setFlushToZeroOnThisThread(true)
             defer { _ = Subnormals.setFlushToZeroOnThisThread(flushed) }
             let slice = Array(mrs[bounds[w]..<bounds[w + 1]])
-            results.set(w, decode(shared.value[w], tokenizer: tokenizer, mrs: slice, search: search))
+            results.set(w, decode(shared.value[w], tokenizer: tokenizer, mrs: slice, search: search, parallel: false))
         }
         return results.joined
     }
@@ -73,8 +74,9 @@ public enum E2EDecoding {
         outputs.map(oneLine).joined(separator: "\n") + "\n"
     }
 
-    /// The scorer's references file: one reference per line, instances separated by a blank line.
+    /// The scorer's references file: one reference per line, each instance followed by a blank
+    /// line (so that a file of one instance is not read as one reference per line).
     public static func referencesFile(_ references: [[String]]) -> String {
-        references.map { $0.map(oneLine).joined(separator: "\n") }.joined(separator: "\n\n") + "\n"
+        references.map { $0.map(oneLine).joined(separator: "\n") + "\n\n" }.joined()
     }
 }

@@ -15,16 +15,12 @@ public enum E2EFile {
     ///
     /// Throws a `DataFileError` whose description is one line naming the file, and the line for
     /// problems inside it (`data/e2e/devset.csv:17: malformed MR "…": …; download …`): a missing
-    /// or unreadable file, text that is not UTF-8, a missing or wrong header, an unbalanced
+    /// or unreadable file, a folder or a named pipe in its place (`InputFile`), text that is not UTF-8, a missing or wrong header, an unbalanced
     /// quote, a row without exactly two fields, a malformed MR, an empty reference, no rows.
     public static func read(path: String, name: String? = nil) throws -> E2EDataset {
-        guard FileManager.default.fileExists(atPath: path) else {
-            throw DataFileError(path: path, problem: "not found", fix: "put the E2E files there (see data/README.md), or run with --data synthetic")
-        }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw DataFileError(path: path, problem: "cannot be read", fix: "check that it is a readable file")
-        }
-        return try parse([UInt8](data), path: path, name: name ?? "E2E \((path as NSString).lastPathComponent)")
+        let bytes = try InputFile.read(
+            path, missing: "put the E2E files there (see data/README.md), or run with --data synthetic", role: "E2E CSV file")
+        return try parse(bytes, path: path, name: name ?? "E2E \((path as NSString).lastPathComponent)")
     }
 
     /// `read(path:)` on bytes already in memory; `path` names the file in errors.

@@ -24,21 +24,28 @@ func fraction(_ label: String) -> Double {
     let rows = jobs.filter { !$0.hasPrefix("base-") }
     guard !rows.isEmpty, a.train.count > 0 else { return }
     let batches = Array(a.train.lengthBucketedBatches(size: 16, seed: 7, epoch: 0).prefix(4))
-    let tokens = batches.reduce(0) { $0 + $1.lengths.reduce(0, +) }
-    func steps(_ method: AdapterMethod?) -> Throughput {
+    func steps(_ method: AdapterMethod?) -> TrainingThroughput {
         let model = a.model(method, sites: .queryValue, seed: 1)
         let trainer = LanguageModelTrainer(model: model, optimizer: Adam.adamW(parameters: model.parameters, learningRate: 1e-9, weightDecay: 0))
-        return Throughput.measure(items: tokens) { for b in batches { _ = try? trainer.step(b) } }.throughput
+        var throughput = TrainingThroughput(skipping: 1)  // the first step sizes buffers
+        for b in batches {
+            let clock = ContinuousClock.now
+            _ = try? trainer.step(b)
+            throughput.record(tokens: b.realTokens, seconds: (ContinuousClock.now - clock).seconds)
+        }
+        return throughput
     }
     let full = steps(nil), adapter = steps(nola(8, 64))
     let probe = Array(a.test.examples.prefix(4).map(\.mr))
-    let decoding = Throughput.measure(items: probe.count) { _ = a.decode(a.base.makeModel(), nil, nil, seed: 1, mrs: probe) }.throughput
+    let clock = ContinuousClock.now
+    _ = a.decode(a.base.makeModel(), nil, nil, seed: 1, mrs: probe)
+    let sentencesPerSecond = Double(probe.count) / max((ContinuousClock.now - clock).seconds, 1e-9)
     let epochTokens = Double(a.train.tokenCount) * a.epochs
-    let perJob = [full, adapter].map { epochTokens / max($0.perSecond, 1) } .map { $0 + Double(a.test.count) / max(decoding.perSecond, 1e-3) }
+    let perJob = [full, adapter].map { $0.seconds(forTokens: Int(epochTokens)) ?? 0 }.map { $0 + Double(a.test.count) / sentencesPerSecond }
     let total = Double(rows.count) * (perJob[0] + 4 * perJob[1]) / 5
     lesson.say("""
-        Speed now: training reads \(full.text("tokens")) for the whole GPT, \(adapter.text("tokens")) for NOLA; \
-        beam search writes \(Format.fixed(decoding.perSecond, 1)) test sentences/s. At that pace a job takes about \
+        Speed now: training reads \(Format.rate(full.tokensPerSecond ?? 0)) tokens/s for the whole GPT, \
+        \(Format.rate(adapter.tokensPerSecond ?? 0)) tokens/s for NOLA; beam search writes \(Format.fixed(sentencesPerSecond, 1)) test sentences/s. At that pace a job takes about \
         \(Format.seconds(perJob[1])) (adapter) to \(Format.seconds(perJob[0])) (full fine-tuning; early stopping can end \
         either sooner), and this process's \(rows.count) jobs about \(Format.seconds(total)) — an estimate on this \
         machine as it is now; other programs running beside it slow it down.

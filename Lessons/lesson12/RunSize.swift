@@ -96,5 +96,5 @@ struct RunSize {
 
     /// Bumped whenever a result's meaning changes without the configuration lines changing
     /// (a metric, the recipe's rules, the decoder's output).
-    static let protocolVersion = 1
+    static let protocolVersion = 2
 }

@@ -62,17 +62,17 @@ let table3Extra = size.scale == .full && options.rows == nil && !options.table4O
 let quantMethods = QuantizationProtocol.methods(kR1: kR1)
 let fullTable4 = size.scale != .standard && !options.noTable4
 let sweepLabels = size.sweepFractions.map(fractionLabel)
-// The order jobs run in (and are dealt to --jobs shares): Table 1's first seed, the sweep's two
-// best earlier bases, Table 1's other seeds, the sweep's other bases, Table 3, Table 4 — so a run
-// stopped early has whole tables of the first seed.
+// The order jobs run in (and are dealt to --jobs shares): Table 1's first seed (the claim's rows
+// first: full fine-tuning, LoRA r=1, NOLA at r=1's count, ½, ¼, then LoRA r=4, NOLA at its count,
+// NOLA on the MLP), Table 1's other seeds, Table 3, the sweep's earlier bases, Table 4 — so a run
+// stopped early has the most important evidence.
 var plan: [(id: String, job: Job)] = [(JobID.base("1"), .base("1"))]
-func table1Jobs(_ seed: UInt64) -> [(id: String, job: Job)] { rows.filter { $0.trains || seed == size.seeds[0] }.map { (JobID.row($0.slug, seed: seed), .row($0, seed: seed)) } }
-func sweepJobs(_ labels: ArraySlice<String>) -> [(id: String, job: Job)] {
-    labels.flatMap { b in [(JobID.base(b), Job.base(b))] + sweepSlugs.map { slug in (JobID.sweep(slug, base: b), .sweep(table1.first { $0.slug == slug }!, base: b)) } }
-}
-plan += table1Jobs(size.seeds[0]) + sweepJobs(sweepLabels.prefix(2))
-plan += size.seeds.dropFirst().flatMap(table1Jobs) + sweepJobs(sweepLabels.dropFirst(2))
+let priority = ["frozen", "full", "lora_r1", "nola_qv_1", "nola_qv_half", "nola_qv_quarter", "lora_r4", "nola_qv_4x", "nola_mlp_1", "nola_mlp_half", "nola_mlp_quarter"]
+let ordered = rows.sorted { (priority.firstIndex(of: $0.slug) ?? priority.count) < (priority.firstIndex(of: $1.slug) ?? priority.count) }
+func table1Jobs(_ seed: UInt64) -> [(id: String, job: Job)] { ordered.filter { $0.trains || seed == size.seeds[0] }.map { (JobID.row($0.slug, seed: seed), .row($0, seed: seed)) } }
+plan += size.seeds.flatMap(table1Jobs)
 plan += size.seeds.flatMap { seed in table3Extra.map { (JobID.row($0.slug, seed: seed), Job.row($0, seed: seed)) } }
+plan += sweepLabels.flatMap { b in [(JobID.base(b), Job.base(b))] + sweepSlugs.map { slug in (JobID.sweep(slug, base: b), .sweep(table1.first { $0.slug == slug }!, base: b)) } }
 plan += fullTable4 ? size.seeds.flatMap { seed in quantMethods.map { (JobID.quant($0.slug, seed: seed), Job.quant($0.method, seed: seed)) } } : []
 let grid: JobGrid<JobPayload>
 do {

@@ -114,7 +114,7 @@ enum Job {
     /// `recordBase(label)` makes sure that base's facts are a result too.
     @MainActor
     func run(adaptation: (String) -> Adaptation, baseFacts recordBase: (String) -> Void, quantize: QuantizationProtocol.Settings,
-             size: RunSize, progress: @escaping (Int, Int) -> Void) throws -> JobPayload {
+             size: RunSize, progress: @escaping (Int, Int, Float) -> Void) throws -> JobPayload {
         switch self {
         case .base(let label):
             recordBase(label)
@@ -181,7 +181,7 @@ struct Adaptation {
     /// then decodes and scores the test MRs. The frozen row only decodes. `quantize`, when given,
     /// measures the trained model under quantization (the default run's cell 10: PTQ of this model).
     func run(_ row: Row, seed: UInt64, quantize: ((GPT) -> [String: Double])? = nil,
-             progress: (Int, Int) -> Void = { _, _ in }) throws -> JobPayload {
+             progress: (Int, Int, Float) -> Void = { _, _, _ in }) throws -> JobPayload {
         let model = self.model(row.method, sites: row.sites, seed: seed)
         var payload = JobPayload()
         if row.trains {

@@ -226,10 +226,14 @@ for (i, id) in toRun.enumerated() {
     guard let job = plan.first(where: { $0.id == id })?.job else { continue }
     do {
         let result = try grid.result(id) {
-            let bar = lesson.progress("job \(i + 1) of \(toRun.count): \(job.title)", total: 1)
-            defer { bar.finish() }
-            return try job.run(adaptation: { adaptation($0) }, baseFacts: { _ = baseFacts($0) }, quantize: quantize, size: size) { done, total in
-                bar.advance(note: "step \(done) of \(total)")
+            var bar: LessonKit.Progress?  // made at the first step, when the steps are known
+            var smoothed: Double?
+            defer { bar?.finish() }
+            return try job.run(adaptation: { adaptation($0) }, baseFacts: { _ = baseFacts($0) }, quantize: quantize, size: size) { done, total, loss in
+                let b = bar ?? lesson.progress("job \(i + 1) of \(toRun.count): \(job.title)", total: total, live: "training loss (nats/token)")
+                smoothed = smoothed.map { 0.95 * $0 + 0.05 * Double(loss) } ?? Double(loss)  // --live draws the smoothed loss
+                b.advance(note: "loss \(Format.fixed(smoothed!, 3))", plot: smoothed)
+                bar = b
             }
         }
         if let result, size.scale != .quick { lesson.say("  job \(i + 1) of \(toRun.count), \(id): \(result.payload.summary), \(Format.seconds(result.wallSeconds)) (\(Format.seconds(result.cpuSeconds)) CPU)") }

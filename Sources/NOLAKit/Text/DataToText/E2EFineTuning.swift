@@ -136,7 +136,7 @@ public enum E2EFineTuning {
     /// Trains `model`'s trainable tensors on `corpus` with `recipe` (a fresh AdamW, batches of
     /// similar length in the order of `seed`, `Corpus.lengthBucketedBatches`), evaluating on
     /// `validation` (when given; NaN otherwise) at the start, `evaluations` times along the way and
-    /// at the end. `progress(done, total)` after every step. Throws `DivergenceError` when the loss
+    /// at the end. `progress(done, total, loss)` after every step (`loss`: that step's mean training loss per token, nats). Throws `DivergenceError` when the loss
     /// becomes NaN or infinite.
     ///
     /// Early stopping (`keepBest`, with a validation corpus): the trainable tensors are kept as
@@ -147,7 +147,7 @@ public enum E2EFineTuning {
     @discardableResult
     public static func train(
         _ model: GPT, on corpus: Corpus, validation: Corpus?, recipe: Recipe, seed: UInt64, evaluations: Int = 4,
-        keepBest: Bool = false, patience: Int? = nil, progress: (Int, Int) -> Void = { _, _ in }
+        keepBest: Bool = false, patience: Int? = nil, progress: (Int, Int, Float) -> Void = { _, _, _ in }
     ) throws -> [Record] {
         checkPrecondition(corpus.count > 0, "E2EFineTuning.train: the corpus is empty (every row longer than the context?)")
         let total = recipe.steps(rows: corpus.count)
@@ -188,7 +188,7 @@ public enum E2EFineTuning {
                 sum += Double(result.loss) * Double(result.tokens)
                 tokens += result.tokens
                 step += 1
-                progress(step, total)
+                progress(step, total, result.loss)
                 if step % every == 0 || step == total {
                     going = record(Record(
                         step: step, epoch: Double(step * recipe.batchSize) / Double(corpus.count),

@@ -62,9 +62,10 @@ func fraction(_ label: String) -> Double {
     lesson.show(table)
     let missing = rows.filter { r.results($0.slug).isEmpty }.map(\.slug)
     lesson.say("""
-        (\(size.seeds.count == 1 ? "One seed" : "Mean ± std over \(size.seeds.count) seeds"), \(data.test.count) test MRs\
+        (\(size.seeds.count == 1 ? "One seed" : "Mean ± std over the seeds with results (the seeds column; this run plans \(size.seeds.count))"), \(data.test.count) test MRs\
         \(data.test.count < all.test.count ? " of \(all.test.count) (--test-mrs 0 for all)" : ""); BLEU and ROUGE-L in %, as the \
-        paper prints them; paper columns: trainable, BLEU, NIST, ROUGE-L, CIDEr; tokens/s: adaptation's training speed. \
+        paper prints them; paper columns: trainable, BLEU, NIST, ROUGE-L, CIDEr; tokens/s: adaptation's training speed, real tokens per wall-clock \
+        second of the training steps as the job ran — on a shared machine, the neighbours' share included. \
         METEOR: \(E2EScores.meteorNote).)\(missing.isEmpty ? "" : " Not run yet: \(missing.joined(separator: ", ")) (cell 4).")\
         \(size.scale == .standard ? " This default run has \(rows.count) of the 11 rows; --full runs all of them with 3 seeds on the whole test set." : "")
         """)

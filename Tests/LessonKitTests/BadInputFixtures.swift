@@ -274,10 +274,11 @@ extension BadInputFixtures {
         }
     }
 
-    /// Loads the E2E data of the row's `data/e2e` after `prepare` (a valid testset_w_refs.csv is
-    /// written first; `prepare` puts something at devset.csv).
+    /// Loads the E2E data of the row's `data/e2e` after `prepare` (a valid trainset.csv and testset_w_refs.csv
+    /// are written first; `prepare` puts something at devset.csv).
     static func e2eData(prepare: @escaping Fixture) -> @Sendable (URL) throws -> Void {
         { folder in
+            try write(Array("mr,ref\n\"name[B], area[city centre]\",B is in the centre.\n".utf8), "data/e2e/trainset.csv", in: folder)
             try write(Array("mr,ref\n\"name[A], area[riverside]\",A is by the river.\n".utf8),
                       "data/e2e/testset_w_refs.csv", in: folder)
             try prepare(folder)

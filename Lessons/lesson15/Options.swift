@@ -27,7 +27,7 @@ struct Options: ParsableCommand {
         if let epochs, !(1...1000).contains(epochs) {
             throw ValidationError("--epochs \(epochs) is out of range; pass a whole number from 1 to 1000.")
         }
-        guard JobShare(jobs) != nil else {
+        guard (try? JobShare(parsing: jobs)) != nil else {
             throw ValidationError("--jobs '\(jobs)' is not a share i/n with 1 ≤ i ≤ n; pass e.g. --jobs 1/2.")
         }
         if let results, results.isEmpty {

@@ -145,7 +145,7 @@ do {
 } catch {
     Lesson.fail("\(error)")
 }
-let share = JobShare(options.jobs)!
+let share = (try? JobShare(parsing: options.jobs)) ?? .all  // validated by Options
 let recipe = ResNetFromScratch.Recipe(epochs: plan.epochs, batchSize: plan.batchSize, evaluationsPerEpoch: plan.evaluationsPerEpoch,
                                       recalibrationBatches: plan.recalibrationBatches)
 lesson.facts([

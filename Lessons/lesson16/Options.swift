@@ -42,10 +42,7 @@ struct Options: ParsableCommand {
     /// The restaurants: synthetic, or the E2E challenge's three published splits from data/e2e.
     func loadData() -> E2EData {
         do {
-            switch data.source(seed: common.seed) {
-            case .synthetic(let seed): return try E2EData.load(.synthetic(seed: seed))
-            case .e2e(let folder): return try E2EData.loadWithTrainingSplit(folder: folder)
-            }
+            return try E2EData.load(data.source(seed: common.seed))
         } catch {
             Lesson.fail("\(error)")
         }

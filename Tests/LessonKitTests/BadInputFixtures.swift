@@ -200,7 +200,7 @@ enum BadInputFixtures {
     // MARK: E2E CSV files
 
     /// Loads the E2E data from the row's `data/e2e`, after writing `text` as its devset.csv (and a
-    /// valid testset_w_refs.csv); nil writes nothing (the files are missing).
+    /// valid trainset.csv and testset_w_refs.csv); nil writes nothing (the files are missing).
     static func e2eData(_ text: String?) -> @Sendable (URL) throws -> Void {
         e2eData(bytes: text.map { Array($0.utf8) })
     }
@@ -209,11 +209,32 @@ enum BadInputFixtures {
     static func e2eData(bytes: [UInt8]?) -> @Sendable (URL) throws -> Void {
         { folder in
             if let bytes {
+                try write(Array("mr,ref\n\"name[B], area[city centre]\",B is in the centre.\n".utf8), "data/e2e/trainset.csv", in: folder)
                 try write(bytes, "data/e2e/devset.csv", in: folder)
                 try write(Array("mr,ref\n\"name[A], area[riverside]\",A is by the river.\n".utf8),
                           "data/e2e/testset_w_refs.csv", in: folder)
             }
             _ = try E2EData.load(.e2e(folder: folder.appendingPathComponent("data/e2e").path))
+        }
+    }
+
+    /// The three E2E files for a lesson run: `train` rows as trainset.csv (a few short ones unless
+    /// given), `dev` as devset.csv, a valid testset_w_refs.csv.
+    static func e2eFiles(train: String? = nil, dev: String? = nil) -> Fixture {
+        { folder in
+            let rows = (0..<6).map { "\"name[Place \($0)], eatType[pub], area[riverside]\",Place \($0) is a pub by the river.\n" }.joined()
+            try write(Array((train ?? "mr,ref\n" + rows).utf8), "data/e2e/trainset.csv", in: folder)
+            try write(Array((dev ?? "mr,ref\n" + rows).utf8), "data/e2e/devset.csv", in: folder)
+            try write(Array(("mr,ref\n" + rows).utf8), "data/e2e/testset_w_refs.csv", in: folder)
+        }
+    }
+
+    /// A grid's results folder `results/` with its manifest from a quick lesson12 run's
+    /// configuration replaced by `configuration`, or one result file with `text`.
+    static func resultsFolder(manifest: String? = nil, result: (name: String, text: String)? = nil) -> Fixture {
+        { folder in
+            if let manifest { try write(Array(manifest.utf8), "results/grid.json", in: folder) }
+            if let result { try write(Array(result.text.utf8), "results/\(result.name)", in: folder) }
         }
     }
 
@@ -253,10 +274,11 @@ extension BadInputFixtures {
         }
     }
 
-    /// Loads the E2E data of the row's `data/e2e` after `prepare` (a valid testset_w_refs.csv is
-    /// written first; `prepare` puts something at devset.csv).
+    /// Loads the E2E data of the row's `data/e2e` after `prepare` (a valid trainset.csv and testset_w_refs.csv
+    /// are written first; `prepare` puts something at devset.csv).
     static func e2eData(prepare: @escaping Fixture) -> @Sendable (URL) throws -> Void {
         { folder in
+            try write(Array("mr,ref\n\"name[B], area[city centre]\",B is in the centre.\n".utf8), "data/e2e/trainset.csv", in: folder)
             try write(Array("mr,ref\n\"name[A], area[riverside]\",A is by the river.\n".utf8),
                       "data/e2e/testset_w_refs.csv", in: folder)
             try prepare(folder)

@@ -51,10 +51,11 @@ struct ResultFolderTests {
 
     @Test("job shares: i/n takes every n-th job from the i-th, and the shares cover the sweep once")
     func shares() {
-        #expect(JobShare("2/3").map { s in (0..<9).filter { s.contains($0) } } == [1, 4, 7])
-        #expect(JobShare("1/1") == JobShare.all)
-        for bad in ["0/2", "3/2", "2", "a/b", "1/0", "/", ""] { #expect(JobShare(bad) == nil, "\(bad)") }
-        let covered = (1...4).flatMap { i in (0..<10).filter { JobShare("\(i)/4")!.contains($0) } }
+        let share = { (text: String) in try? JobShare(parsing: text) }
+        #expect(share("2/3").map { s in (0..<9).filter { s.contains($0) } } == [1, 4, 7])
+        #expect(share("1/1") == JobShare.all)
+        for bad in ["0/2", "3/2", "2", "a/b", "1/0", "/", ""] { #expect(share(bad) == nil, "\(bad)") }
+        let covered = (1...4).flatMap { i in (0..<10).filter { share("\(i)/4")!.contains($0) } }
         #expect(covered.sorted() == Array(0..<10))
     }
 

@@ -84,6 +84,39 @@ struct TextDataToTextTests {
         }
     }
 
+    @Test("a run stopped early is an earlier checkpoint of the same run; snapshots cache it on the way")
+    func snapshots() throws {
+        let folder = URL(fileURLWithPath: try DataTestSupport.temporaryFolder("e2ebase-snap"))
+        let total = try E2EBaseModel.totalSteps(data: Self.data, pretraining: Self.tiny)
+        let finished = try E2EBaseModel(data: Self.data, seed: 7, pretraining: Self.tiny, cacheFolder: folder, snapshots: [0, 2])
+        #expect(finished.steps == total && finished.totalSteps == total && total > 2)
+        for step in [0, 2] {
+            let stopped = Self.tiny.stopped(after: step)
+            let cached = try E2EBaseModel(data: Self.data, seed: 7, pretraining: stopped, cacheFolder: folder)
+            #expect(cached.origin.hasPrefix("loaded from the cache"), "snapshot \(step): \(cached.origin)")
+            let fresh = try E2EBaseModel(data: Self.data, seed: 7, pretraining: stopped, cacheFolder: nil)
+            #expect(fresh.steps == step && fresh.totalSteps == total)
+            #expect(cached.weights == fresh.weights, "the snapshot at step \(step) is not the run stopped there")
+            #expect(cached.weights != finished.weights)
+        }
+        #expect(try E2EBaseModel(data: Self.data, seed: 7, pretraining: Self.tiny.stopped(after: 0), cacheFolder: nil).makeModel().checkpointFile()
+            == GPT(finished.configuration, seed: 7).checkpointFile(), "step 0 is the random initialization")
+    }
+
+    @Test("records of other domains in pretraining, and a tokenizer that never read an MR")
+    func recordsInPretraining() throws {
+        var p = Self.tiny
+        p.records = 30
+        p.tokenizerReadsMRs = false
+        #expect(p.key != Self.tiny.key)
+        let records = SyntheticRecords.generate(count: 30, seed: E2EBaseModel.recordSeed)
+        let corpus = p.tokenizerCorpus(Self.data, records: records)
+        #expect(corpus.count == Self.data.train.rowCount + 60 && !corpus.contains(Self.data.train.examples[0].mr.description))
+        let base = try E2EBaseModel(data: Self.data, seed: 7, pretraining: p, cacheFolder: nil)
+        #expect(base.documentCount > (try self.base(nil)).documentCount)
+        #expect(base.validationLoss.isFinite && base.tokensPerSecond != nil)
+    }
+
     // MARK: Fine-tuning corpus
 
     @Test("rows are [begin] MR [sep] sentence [end]; the loss counts the sentence and end only; long rows are left out")
@@ -157,6 +190,45 @@ struct TextDataToTextTests {
         let noValidation = try E2EFineTuning.train(base.makeModel(), on: train, validation: nil,
                                                    recipe: .init(epochs: 0.5, batchSize: 8, learningRate: 1e-3), seed: 1)
         #expect(noValidation.allSatisfy { $0.validationLoss.isNaN })
+    }
+
+    @Test("batches of similar length: every row once per epoch, less padding than random batches, repeatable")
+    func bucketedBatches() throws {
+        let base = try base(nil)
+        let train = E2EFineTuning.Corpus(Self.data.train, tokenizer: base.tokenizer, context: 256)
+        for epoch in 0..<2 {
+            let batches = train.lengthBucketedBatches(size: 8, seed: 3, epoch: epoch, pool: 3)
+            #expect(batches.allSatisfy { $0.sequences <= 8 })
+            // Every row once: the multiset of (length, first target tokens) rows equals the corpus's.
+            func rows(_ b: [TokenBatch]) -> [[Int]] {
+                b.flatMap { batch in (0..<batch.sequences).map { s in Array(batch.tokens[(s * batch.length)..<(s * batch.length + batch.lengths[s])]) } }
+            }
+            #expect(rows(batches).sorted { $0.lexicographicallyPrecedes($1) } == train.sequences.map { Array($0.dropLast()) }.sorted { $0.lexicographicallyPrecedes($1) })
+            let padded = { (b: [TokenBatch]) in b.reduce(0) { $0 + $1.sequences * $1.length } }
+            #expect(padded(batches) < padded(train.batches(size: 8, seed: 3, epoch: epoch)))
+            #expect(train.lengthBucketedBatches(size: 8, seed: 3, epoch: epoch, pool: 3) == batches)
+        }
+    }
+
+    @Test("early stopping keeps the point of lowest validation loss, and stops after `patience` without improvement")
+    func earlyStopping() throws {
+        let base = try base(nil)
+        let train = E2EFineTuning.Corpus(Self.data.train, tokenizer: base.tokenizer, context: 256)
+        let validation = E2EFineTuning.Corpus(Self.data.validation, tokenizer: base.tokenizer, context: 256)
+        for (rate, patience) in [(Float(5e-2), Int?.none), (0.3, 1)] {
+            let model = base.makeModel()
+            model.attach(.lora(rank: 2, c: 1), seed: 3, sites: model.sites(.queryValue))
+            let recipe = E2EFineTuning.Recipe(epochs: 4, batchSize: 8, learningRate: rate, warmup: 1)
+            let records = try E2EFineTuning.train(model, on: train, validation: validation, recipe: recipe, seed: 4,
+                                                  evaluations: 8, keepBest: true, patience: patience)
+            let best = try #require(records.filter(\.isBest).first)
+            #expect(records.filter(\.isBest).count == 1 && best.validationLoss == records.map(\.validationLoss).min())
+            let trainer = LanguageModelTrainer(model: model, optimizer: SGD(parameters: [], learningRate: 0))
+            #expect(trainer.evaluate(validation.batches(size: 64, seed: nil)) == best.validationLoss, "the model is not at its best point")
+            if let patience, records.last!.step < recipe.steps(rows: train.count) {
+                #expect(records.suffix(patience).allSatisfy { $0.validationLoss >= best.validationLoss })
+            }
+        }
     }
 
     // MARK: Decoding and files

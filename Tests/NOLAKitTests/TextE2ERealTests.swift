@@ -2,15 +2,15 @@ import Foundation
 import Testing
 @testable import NOLAKit
 
-/// The reader on the real E2E NLG dev and test files. These tests need the files; they look in
-/// `<root>/data/e2e`, `$NOLA_E2E_DIR`, `<root>/../shared/data/e2e`, `/work/shared/data/e2e`
+/// The reader on the real E2E NLG training, dev and test files. These tests need the files; they
+/// look in `<root>/data/e2e`, `$NOLA_E2E_DIR`, `<root>/../shared/data/e2e`, `/work/shared/data/e2e`
 /// (see `TextTestSupport.e2eFolder`) and are skipped, with that reason shown by the test runner,
-/// when none holds both `devset.csv` and `testset_w_refs.csv`.
+/// when none holds `trainset.csv`, `devset.csv` and `testset_w_refs.csv`.
 @Suite(
-    "Real E2E NLG dev and test files",
+    "Real E2E NLG training, dev and test files",
     .enabled(
         if: TextTestSupport.e2eFolder != nil,
-        "skipped: E2E's devset.csv and testset_w_refs.csv are not in data/e2e, $NOLA_E2E_DIR, ../shared/data/e2e or /work/shared/data/e2e (see data/README.md)"))
+        "skipped: E2E's trainset.csv, devset.csv and testset_w_refs.csv are not in data/e2e, $NOLA_E2E_DIR, ../shared/data/e2e or /work/shared/data/e2e (see data/README.md)"))
 struct TextE2ERealTests {
     var folder: String { TextTestSupport.e2eFolder! }
 
@@ -34,21 +34,28 @@ struct TextE2ERealTests {
         #expect(test.examples.allSatisfy { (try? MeaningRepresentation(parsing: $0.mr.description)) == $0.mr })
     }
 
-    @Test("E2EData: 492 + 55 dev MRs by a fixed split, 630 test MRs, no MR in two parts")
+    @Test("E2EData: the paper's splits — train 4,862 MRs, validation 547, test 630 in file order, no MR in two parts")
     func data() throws {
         let data = try E2EData.load(.e2e(folder: folder))
-        #expect(data.train.count == 492 && data.validation.count == 55 && data.test.count == 630)
-        #expect(data.train.rowCount + data.validation.rowCount == 4672 && data.test.rowCount == 4693)
-        #expect(Set(data.train.examples.map(\.mr)).isDisjoint(with: data.validation.examples.map(\.mr)))
+        #expect(data.train.count == 4862 && data.train.rowCount == 42061)
+        #expect(data.validation.count == 547 && data.validation.rowCount == 4672)
+        #expect(data.test.count == 630 && data.test.rowCount == 4693)
+        #expect(data.test == (try E2EFile.read(path: folder + "/testset_w_refs.csv", name: "E2E test set")))
+        let parts = [data.train, data.validation, data.test].map { Set($0.examples.map(\.mr)) }
+        #expect(parts[0].isDisjoint(with: parts[1]) && parts[0].isDisjoint(with: parts[2]) && parts[1].isDisjoint(with: parts[2]))
+        // The training and validation MRs in a fixed shuffled order: the same in every run, not the file's.
         let again = try E2EData.load(.e2e(folder: folder))
-        #expect(again.validation == data.validation)
+        #expect(again.train == data.train && again.validation == data.validation)
+        #expect(data.train.examples[0].mr.description != "name[The Vaults], eatType[pub], priceRange[more than £30], customer rating[5 out of 5], near[Café Adriatic]")
         #expect(data.pretrainingCorpus.count == data.train.rowCount)
+        // Every test restaurant is named in the training split (9 of the 18 in the dev split).
+        #expect(data.testNamesInTraining == (18, 18))
     }
 
-    @Test("the tokenizer trained on the training part round-trips every sentence and MR of both files")
+    @Test("the tokenizer trained on the training part round-trips every sentence and MR of the three files")
     func tokenizer() throws {
         let data = try E2EData.load(.e2e(folder: folder))
-        let tokenizer = try BPETokenizer.train(on: data.tokenizerCorpus, vocabularySize: 2048)
+        let tokenizer = try BPETokenizer.train(on: Array(data.tokenizerCorpus.prefix(8000)), vocabularySize: 2048)
         #expect(tokenizer.vocabularySize > 1500 && tokenizer.vocabularySize <= 2048)
         for set in [data.train, data.validation, data.test] {
             for example in set.examples {

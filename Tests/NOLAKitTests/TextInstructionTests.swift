@@ -140,13 +140,13 @@ struct TextInstructionTests {
             try TextTestSupport.write("mr,ref\n\"name[A]\",A.\n", "devset.csv", in: folder.path)
             try TextTestSupport.write("mr,ref\n\"name[B]\",B.\n", "testset_w_refs.csv", in: folder.path)
             do {
-                _ = try E2EData.loadWithTrainingSplit(folder: folder.path)
+                _ = try E2EData.load(.e2e(folder: folder.path))
                 Issue.record("loaded without trainset.csv")
             } catch let error as DataFileError {
                 #expect("\(error)".contains("trainset.csv") && "\(error)".contains("--data synthetic"))
             }
             try TextTestSupport.write("mr,ref\n\"name[C], area[riverside]\",C is by the river.\n", "trainset.csv", in: folder.path)
-            let loaded = try E2EData.loadWithTrainingSplit(folder: folder.path)
+            let loaded = try E2EData.load(.e2e(folder: folder.path))
             #expect(loaded.train.count == 1 && loaded.validation.count == 1 && loaded.test.count == 1)
         }
     }
@@ -155,7 +155,7 @@ struct TextInstructionTests {
           .enabled(if: ["/work/shared/data/e2e", TextTestSupport.e2eFolder ?? ""].contains { FileManager.default.fileExists(atPath: $0 + "/trainset.csv") }))
     func trainingSplitReal() throws {
         let folder = ["/work/shared/data/e2e", TextTestSupport.e2eFolder ?? ""].first { FileManager.default.fileExists(atPath: $0 + "/trainset.csv") }!
-        let real = try E2EData.loadWithTrainingSplit(folder: folder)
+        let real = try E2EData.load(.e2e(folder: folder))
         #expect(real.train.rowCount == 42_061 && real.train.count == 4_862)
         #expect(real.validation.count == 547 && real.test.count == 630)
     }

@@ -24,7 +24,7 @@ enum TextTestSupport {
         return String(text)
     }
 
-    /// The first folder holding E2E's `devset.csv` and `testset_w_refs.csv`, searched in this
+    /// The first folder holding E2E's `trainset.csv`, `devset.csv` and `testset_w_refs.csv`, searched in this
     /// order: `<root>/data/e2e`, `$NOLA_E2E_DIR`, `<root>/../shared/data/e2e`,
     /// `/work/shared/data/e2e`; `nil` when none has them (the real-E2E tests then skip).
     static let e2eFolder: String? = {

@@ -1,7 +1,8 @@
 import Foundation
 
 /// A one-line progress bar on stderr, drawn only when stderr is a terminal (never in CI logs or
-/// when the output is piped to a file). Redraws at most ten times a second.
+/// when the output is piped to a file). Redraws at most ten times a second. Shows the time so far
+/// and, once a step is done, the time left at the pace so far ("ETA 3 min 10 s").
 ///
 /// ```swift
 /// let bar = lesson.progress("training", total: steps)
@@ -66,6 +67,12 @@ public final class Progress {
         StandardStreams.writeError("\r\u{1B}[2K")
     }
 
+    /// Seconds left at the pace so far: `elapsed · (total − done) / done`; nil before the first step.
+    static func remaining(elapsed: Double, done: Int, total: Int) -> Double? {
+        guard done > 0, done < total, elapsed > 0 else { return nil }
+        return elapsed * Double(total - done) / Double(done)
+    }
+
     private func draw() {
         let width = 30
         let fraction = Double(done) / Double(total)
@@ -73,6 +80,7 @@ public final class Progress {
         let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
         let elapsed = (ContinuousClock.now - start).seconds
         var line = "\r\u{1B}[2K  \(label) [\(bar)] \(Int(fraction * 100))%  \(Format.seconds(elapsed))"
+        if let left = Self.remaining(elapsed: elapsed, done: done, total: total) { line += ", ETA \(Format.seconds(left))" }
         if !note.isEmpty { line += "  " + note }
         StandardStreams.writeError(line)
     }

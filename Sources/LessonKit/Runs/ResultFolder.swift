@@ -94,29 +94,3 @@ public struct ResultFolder: Sendable {
         return process.terminationStatus == 0 && !line.isEmpty ? line : "unknown"
     }
 }
-
-/// Share `index` of `count` (1-based) of a list of jobs: `--jobs 2/3` runs jobs 1, 4, 7, … (0-based),
-/// so processes started with `1/3`, `2/3` and `3/3` split a sweep between them.
-public struct JobShare: Sendable, Equatable, CustomStringConvertible {
-    public let index: Int
-    public let count: Int
-
-    /// Every job.
-    public static let all = JobShare(index: 1, count: 1)
-
-    /// `"i/n"` with `1 ≤ i ≤ n`, or nil.
-    public init?(_ text: String) {
-        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
-        guard parts.count == 2, let i = Int(parts[0]), let n = Int(parts[1]), n >= 1, i >= 1, i <= n else { return nil }
-        self.init(index: i, count: n)
-    }
-
-    init(index: Int, count: Int) {
-        (self.index, self.count) = (index, count)
-    }
-
-    /// Whether job number `job` (0-based, in the sweep's fixed order) is in this share.
-    public func contains(_ job: Int) -> Bool { job % count == index - 1 }
-
-    public var description: String { "\(index)/\(count)" }
-}

@@ -31,6 +31,20 @@ public final class E2EBaseModel {
         public var learningRate: Float = 2e-3
         public var warmup = 50
         public var weightDecay: Float = 0.01
+        /// Records of other domains (`SyntheticRecords`: people, films, towns, books), each a
+        /// document `[begin] record [sep] text [end]`, mixed into the pretraining documents: the
+        /// base learns that a record is followed by text saying its values, as GPT-2 did from web
+        /// tables and infoboxes, without ever reading an E2E MR. 0: none.
+        public var records = 0
+        /// Whether the tokenizer's corpus holds the training MRs' text besides the sentences
+        /// (false: GPT-2's way, a tokenizer that never saw an MR, so an MR is written in tokens
+        /// the base has read in text — "familyFriendly" as "family", "Friend", "ly" — rather than
+        /// in tokens it has never seen, whose embeddings only adaptation could train).
+        public var tokenizerReadsMRs = true
+        /// Stop this pretraining run after this many optimizer steps (its schedule unchanged): an
+        /// earlier checkpoint of the same run, for bases of lower quality (lesson 12's sweep).
+        /// 0 is the random initialization; nil (or the whole run's count) the finished base.
+        public var stopAfter: Int?
 
         public init() {}
 
@@ -53,6 +67,22 @@ public final class E2EBaseModel {
         public var key: String {
             "docs_gpt_l\(layers)_c\(embedding)_h\(heads)_ctx\(context)_v\(vocabulary)_e\(epochs)_b\(batchSize)"
                 + "_lr\(learningRate)_w\(warmup)_wd\(weightDecay)"
+                + (records > 0 ? "_rec\(records)" : "") + (tokenizerReadsMRs ? "" : "_tokText")
+                + (stopAfter.map { "_stop\($0)" } ?? "")
+        }
+
+        /// The same run stopped after `steps` optimizer steps (`stopAfter`).
+        public func stopped(after steps: Int) -> Pretraining {
+            var p = self
+            p.stopAfter = steps
+            return p
+        }
+
+        /// The tokenizer's corpus for `data`: its training sentences, the training MRs' text when
+        /// `tokenizerReadsMRs`, and the records and their texts.
+        public func tokenizerCorpus(_ data: E2EData, records: [SyntheticRecords.Example]) -> [String] {
+            data.pretrainingCorpus + (tokenizerReadsMRs ? data.train.examples.map(\.mr.description) : [])
+                + records.flatMap { [$0.record, $0.text] }
         }
     }
 
@@ -76,24 +106,34 @@ public final class E2EBaseModel {
     public let epochLosses: [Double]
     /// The validation loss per token on the validation part's sentences (computed either way).
     public let validationLoss: Double
+    /// Pretraining's throughput when it ran now (nil when loaded): tokens scored per second.
+    public let tokensPerSecond: Double?
+    /// Optimizer steps this base was pretrained for (its `stopAfter`, or the whole run).
+    public let steps: Int
+    /// Optimizer steps of the whole pretraining run (what `stopAfter` is a part of).
+    public let totalSteps: Int
 
     /// Trains the tokenizer, then loads the pretrained GPT from the cache or pretrains (and
-    /// caches) it. `progress(done, total)` is called after every pretraining step. Throws
+    /// caches) it. `progress(done, total)` is called after every pretraining step. A pretraining
+    /// run that passes a step in `snapshots` also caches the base as it is then (under the key of
+    /// `pretraining.stopped(after:)`, so that those bases load without training). Throws
     /// `DivergenceError` when pretraining diverges and `TokenizerError` when the corpus cannot
     /// give a tokenizer of the asked size.
     public init(
         data: E2EData, seed: UInt64, pretraining: Pretraining = Pretraining(),
-        cacheFolder: URL? = URL(fileURLWithPath: "data/cache"), progress: (Int, Int) -> Void = { _, _ in }
+        cacheFolder: URL? = URL(fileURLWithPath: "data/cache"), snapshots: Set<Int> = [],
+        progress: (Int, Int) -> Void = { _, _ in }
     ) throws {
         self.pretraining = pretraining
-        let tokenizer = try BPETokenizer.train(on: data.tokenizerCorpus, vocabularySize: pretraining.vocabulary)
+        let records = SyntheticRecords.generate(count: pretraining.records, seed: Self.recordSeed)
+        let tokenizer = try BPETokenizer.train(on: pretraining.tokenizerCorpus(data, records: records), vocabularySize: pretraining.vocabulary)
         self.tokenizer = tokenizer
         let configuration = GPTConfiguration(
             layers: pretraining.layers, embedding: pretraining.embedding, heads: pretraining.heads,
             vocabulary: tokenizer.vocabularySize, context: pretraining.context)
         self.configuration = configuration
         let model = GPT(configuration, seed: seed)
-        let corpus = data.pretrainingCorpus
+        let corpus = data.pretrainingCorpus + records.flatMap { [$0.record, $0.text] }
         // Required to match: every setting, the corpus and the tokenizer (by its hash, so that a
         // mismatch is one short line); the tokenizer's text is stored beside them.
         let serializedTokenizer = tokenizer.serialized()
@@ -102,9 +142,19 @@ public final class E2EBaseModel {
             "corpus": Self.fingerprint(corpus), "tokenizer_fnv1a64": Self.hex(BasisSeeds.fnv1a64(serializedTokenizer)),
         ]
         let metadata = required.merging(["tokenizer": serializedTokenizer]) { a, _ in a }
+        /// Caches the model as the base stopped after `step` steps (a snapshot), when it can.
+        func snapshot(_ step: Int) {
+            let stopped = pretraining.stopped(after: step)
+            guard let cacheFolder, store, stopped.key != pretraining.key else { return }
+            var snapshotMetadata = metadata
+            snapshotMetadata["key"] = stopped.key
+            let file = model.checkpointFile(metadata: snapshotMetadata)
+            _ = BaseCache(folder: cacheFolder, name: Self.cacheName(data, seed, stopped)).store(file)
+        }
         let sentences = Self.documents(data.train, tokenizer: tokenizer, context: pretraining.context)
+            + Self.recordDocuments(records, tokenizer: tokenizer, context: pretraining.context)
         let validationSentences = Self.documents(data.validation, tokenizer: tokenizer, context: pretraining.context)
-        let name = "e2e_base_\(data.source)_seed\(seed)_\(pretraining.key).safetensors"
+        let name = Self.cacheName(data, seed, pretraining)
         let cache = cacheFolder.map { BaseCache(folder: $0, name: name) }
         var notice: String?
         var store = cache != nil
@@ -119,11 +169,15 @@ public final class E2EBaseModel {
         case .absent?, nil: break
         }
         var origin: String
+        var speed: Double?
+        let total = pretraining.steps(sentences: sentences.count)
+        let stop = min(pretraining.stopAfter ?? total, total)
         if loaded {
             origin = "loaded from the cache \(cache!.path)"
         } else {
             let clock = ContinuousClock.now
-            let total = pretraining.steps(sentences: sentences.count)
+            var scored = 0
+            if snapshots.contains(0) { snapshot(0) }
             let trainer = LanguageModelTrainer(
                 model: model,
                 optimizer: Adam.adamW(parameters: model.parameters, learningRate: pretraining.learningRate,
@@ -131,19 +185,23 @@ public final class E2EBaseModel {
                 schedule: .warmupLinear(peak: pretraining.learningRate, warmup: pretraining.warmup, total: total),
                 clipNorm: 1)
             var done = 0
-            for epoch in 0..<pretraining.epochs {
+            for epoch in 0..<pretraining.epochs where done < stop {
                 var sum = 0.0
                 var tokens = 0
                 for batch in TokenBatch.batches(of: sentences, size: pretraining.batchSize, seed: seed, epoch: epoch,
-                                                padding: BPETokenizer.padding) {
+                                                padding: BPETokenizer.padding) where done < stop {
                     let step = try trainer.step(batch)
                     sum += Double(step.loss) * Double(step.tokens)
                     tokens += step.tokens
+                    scored += step.tokens
                     done += 1
-                    progress(done, total)
+                    progress(done, stop)
+                    if snapshots.contains(done) && done < stop { snapshot(done) }
                 }
                 losses.append(sum / Double(max(tokens, 1)))
             }
+            let seconds = (ContinuousClock.now - clock) / .seconds(1)
+            speed = seconds > 0 ? Double(scored) / seconds : nil
             (origin, notice) = BaseCache.describeTraining(
                 took: ContinuousClock.now - clock, file: model.checkpointFile(metadata: metadata),
                 cache: cache, store: store, notice: notice)
@@ -153,6 +211,9 @@ public final class E2EBaseModel {
         self.origin = origin
         cacheNotice = notice
         epochLosses = losses
+        tokensPerSecond = speed
+        steps = stop
+        totalSteps = total
         let evaluator = LanguageModelTrainer(model: model, optimizer: SGD(parameters: [], learningRate: 0))
         validationLoss = evaluator.evaluate(
             TokenBatch.batches(of: validationSentences, size: 64, padding: BPETokenizer.padding))
@@ -205,6 +266,43 @@ public final class E2EBaseModel {
             documents.append(tokens)
         }
         return documents.map { Array($0.prefix(context + 1)) }
+    }
+
+    /// The cache file's name: `e2e_base_<data>_seed<seed>_<key>.safetensors`.
+    static func cacheName(_ data: E2EData, _ seed: UInt64, _ pretraining: Pretraining) -> String {
+        "e2e_base_\(data.source)_seed\(seed)_\(pretraining.key).safetensors"
+    }
+
+    /// Optimizer steps of the whole pretraining run on `data` (before any `stopAfter`): what
+    /// snapshot steps are fractions of. Encodes the corpus as `init` does (the tokenizer is trained
+    /// here too: a second or two).
+    public static func totalSteps(data: E2EData, pretraining: Pretraining) throws -> Int {
+        let records = SyntheticRecords.generate(count: pretraining.records, seed: recordSeed)
+        let tokenizer = try BPETokenizer.train(on: pretraining.tokenizerCorpus(data, records: records), vocabularySize: pretraining.vocabulary)
+        let documents = documents(data.train, tokenizer: tokenizer, context: pretraining.context).count
+            + recordDocuments(records, tokenizer: tokenizer, context: pretraining.context).count
+        return pretraining.steps(sentences: documents)
+    }
+
+    /// The seed of the records mixed into pretraining (ASCII "RECORDS"), the same in every run.
+    public static let recordSeed: UInt64 = 0x52_4543_4F52_4453
+
+    /// The records as pretraining documents: each record `[begin] record [sep] text [end]`, and
+    /// as many consecutive records as fit packed into one document of at most `context + 1`
+    /// tokens (so a batch is not mostly padding); a record too long on its own is cut.
+    static func recordDocuments(_ records: [SyntheticRecords.Example], tokenizer: BPETokenizer, context: Int) -> [[Int]] {
+        var documents: [[Int]] = []
+        var current: [Int] = []
+        for record in records {
+            let tokens = Array(tokenizer.encodePair(source: record.record, target: record.text).tokens.prefix(context + 1))
+            if current.count + tokens.count > context + 1 {
+                documents.append(current)
+                current = []
+            }
+            current += tokens
+        }
+        if !current.isEmpty { documents.append(current) }
+        return documents
     }
 
     /// "4215 texts, fnv1a64 0123456789abcdef": the corpus, so that a base pretrained on other

@@ -42,14 +42,17 @@ public enum E2ESource: Sendable, Equatable, CustomStringConvertible {
 /// data.test.examples        // MRs with all their references, for BLEU and friends
 /// ```
 ///
-/// - `.e2e(folder:)`: `devset.csv` split by MR (`E2EDataset.split`, seed `splitSeed`, fixed so
-///   the split is the same in every run): 492 MRs (4,215 rows) for training, 55 (457 rows) for validation;
-///   `testset_w_refs.csv` (630 MRs, 4,693 rows) for testing, in file order. The challenge's
-///   42,061-row training file is not used (the dev set stands in for it, as in this project's
-///   data folder); if you have it, `E2EFile.read` reads it too.
+/// - `.e2e(folder:)`: the paper's splits. Train on `trainset.csv` (4,862 MRs, 42,061 rows),
+///   validate on `devset.csv` (547 MRs, 4,672 rows: validation loss, epochs, rates, early
+///   stopping), score on `testset_w_refs.csv` (630 MRs, 4,693 rows) with all references of
+///   each MR. The training and validation MRs are put in a fixed shuffled order (seed
+///   `splitSeed`), so a prefix of either is a uniform sample; the test MRs keep the file's
+///   order (the challenge's scorer pairs outputs with MRs by position). All three files are
+///   required.
 /// - `.synthetic(seed:)`: `SyntheticRestaurants.generate(count: 547 + 630, seed:)`: its first
-///   547 MRs are the dev set, split the same way with the run's seed, and the other 630 the test
-///   set, so no MR is in two parts; about 5.5 references per MR (3–8).
+///   547 MRs are split by MR (`E2EDataset.split`, 10 % for validation) into 492 training and 55
+///   validation MRs, and the other 630 are the test set, so no MR is in two parts; about 5.5
+///   references per MR (3–8).
 public struct E2EData: Sendable {
     /// Training MRs with their references.
     public let train: E2EDataset
@@ -69,13 +72,17 @@ public struct E2EData: Sendable {
 
     /// Where lessons look for the real files: `data/e2e`, relative to the current directory.
     public static let defaultFolder = "data/e2e"
+    /// The training split's file: 42,061 rows, 4,862 MRs.
+    public static let trainFileName = "trainset.csv"
     /// The development split's file: 4,672 rows, 547 MRs.
     public static let devFileName = "devset.csv"
     /// The test split's file with its references: 4,693 rows, 630 MRs.
     public static let testFileName = "testset_w_refs.csv"
-    /// The seed of the real dev set's split (ASCII "E2E-DEV"), fixed for every run.
+    /// The three files of the E2E NLG release, in the order training, validation, test.
+    public static let fileNames = [trainFileName, devFileName, testFileName]
+    /// The seed of the real training and dev sets' fixed shuffled order (ASCII "E2E-DEV").
     public static let splitSeed: UInt64 = 0x45_3245_2D44_4556
-    /// The part of the dev set's MRs held out for validation.
+    /// The part of the synthetic dev set's MRs held out for validation.
     public static let validationFraction = 0.1
 
     /// The reference sentences of the training part, without MRs: the text a base model is
@@ -86,11 +93,22 @@ public struct E2EData: Sendable {
     /// text (each MR once), so both what the model reads and what it writes are in few tokens.
     public var tokenizerCorpus: [String] { train.sentences + train.examples.map(\.mr.description) }
 
-    /// Whether `folder` holds both E2E files.
-    public static func isPresent(folder: String) -> Bool {
-        [devFileName, testFileName].allSatisfy {
-            FileManager.default.fileExists(atPath: (folder as NSString).appendingPathComponent($0))
-        }
+    /// Whether `folder` holds all three E2E files.
+    public static func isPresent(folder: String) -> Bool { missingFiles(folder: folder).isEmpty }
+
+    /// The E2E files `folder` lacks, in `fileNames` order.
+    public static func missingFiles(folder: String) -> [String] {
+        fileNames.filter { !FileManager.default.fileExists(atPath: (folder as NSString).appendingPathComponent($0)) }
+    }
+
+    /// The test set's restaurant names (`name[…]`) and how many of them occur as a name in the
+    /// training MRs: a model can copy a name it has read in an MR, but it writes a name it was
+    /// trained on more readily (E2E: all 18 test names are in the training split; 9 of them in
+    /// the dev split).
+    public var testNamesInTraining: (seen: Int, total: Int) {
+        func names(_ set: E2EDataset) -> Set<String> { Set(set.examples.compactMap { $0.mr.values[.name] }) }
+        let test = names(self.test)
+        return (test.intersection(names(train)).count, test.count)
     }
 
     /// The training, validation and test parts from `source` (see the type's documentation).
@@ -107,16 +125,22 @@ public struct E2EData: Sendable {
             return E2EData(train: train, validation: validation, test: test, source: source)
 
         case .e2e(let folder):
-            guard isPresent(folder: folder) else {
+            let missing = missingFiles(folder: folder)
+            guard missing.isEmpty else {
+                let path = missing.count == 1 ? (folder as NSString).appendingPathComponent(missing[0]) : folder
+                let what = missing.count == 1 ? "not found" : "E2E NLG files not found (\(missing.joined(separator: ", ")))"
                 throw DataFileError(
-                    path: folder,
-                    problem: "E2E NLG dev and test files not found (expected \(devFileName) and \(testFileName) in this folder)",
-                    fix: "download them into it as data/README.md explains, or run with --data synthetic")
+                    path: path,
+                    problem: "\(what); the lesson needs all three files of the E2E NLG release v1.0.0 (\(fileNames.joined(separator: ", ")))",
+                    fix: "download them into \(folder) as data/README.md explains, or run with --data synthetic")
             }
-            let dev = try E2EFile.read(path: (folder as NSString).appendingPathComponent(devFileName), name: "E2E dev set")
-            let test = try E2EFile.read(path: (folder as NSString).appendingPathComponent(testFileName), name: "E2E test set")
-            let (train, validation) = dev.split(validationFraction: validationFraction, seed: splitSeed)
-            return E2EData(train: train, validation: validation, test: test, source: source)
+            func read(_ file: String, _ name: String) throws -> E2EDataset {
+                try E2EFile.read(path: (folder as NSString).appendingPathComponent(file), name: name)
+            }
+            let train = try read(trainFileName, "E2E training set")
+            let dev = try read(devFileName, "E2E dev set")
+            let test = try read(testFileName, "E2E test set")
+            return E2EData(train: train.shuffled(seed: splitSeed), validation: dev.shuffled(seed: splitSeed), test: test, source: source)
         }
     }
 }

@@ -53,6 +53,13 @@ public struct E2EDataset: Sendable, Equatable {
         return E2EDataset(name: name, examples: indices.map { examples[$0] })
     }
 
+    /// The same MRs in the order `StreamCursor(seed: seed, stream: splitStream).permutation(count)`:
+    /// a prefix of the result is a uniform sample of the set.
+    public func shuffled(seed: UInt64) -> E2EDataset {
+        var cursor = StreamCursor(seed: seed, stream: Self.splitStream)
+        return E2EDataset(name: name, examples: cursor.permutation(count).map { examples[$0] })
+    }
+
     /// Stream id of the seeded split: the same as `DigitDataset.splitStream` (ASCII "SPLT").
     public static let splitStream = DigitDataset.splitStream
 

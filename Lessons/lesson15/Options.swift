@@ -74,7 +74,7 @@ struct Plan {
             trainCount: scale.pick(quick: 256, standard: 1280, full: 55_000),
             validationCount: scale.pick(quick: 128, standard: 300, full: 5000),
             testCount: scale.pick(quick: 128, standard: 1000, full: 10_000),
-            epochs: options.epochs ?? scale.pick(quick: 1, standard: 2, full: 2),
+            epochs: options.epochs ?? scale.pick(quick: 1, standard: 2, full: 1),
             batchSize: scale.pick(quick: 64, standard: 64, full: 256),
             seeds: (0..<UInt64(scale.pick(quick: 1, standard: 1, full: 3))).map { seed &+ $0 },
             evaluationsPerEpoch: scale.pick(quick: 1, standard: 2, full: 4),

@@ -17,7 +17,7 @@
 //      swift run lesson15 --quick         (CI smoke run)
 //      swift run lesson15 --data mnist    (real MNIST: its training split trains, its test split tests)
 //      swift run lesson15 --live          (in a terminal: each method's training loss drawn as it trains)
-//      swift run -c release lesson15 --full   (MNIST, 55,000 digits, 2 epochs, 3 seeds: about an hour
+//      swift run -c release lesson15 --full   (MNIST, 55,000 digits, 1 epoch, 3 seeds: about an hour
 //                                              of 2 cores; resumable, runs kept in data/runs/lesson15,
 //                                              --jobs i/n splits it)
 

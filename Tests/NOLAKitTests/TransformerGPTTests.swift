@@ -1,5 +1,5 @@
 import Foundation
-import NOLAKit
+@testable import NOLAKit
 import Testing
 
 @Suite("GPT: end-to-end gradients, causality, padding, adapters")
@@ -42,7 +42,7 @@ struct TransformerGPTTests {
         #expect(model.baseParameters.allSatisfy { $0.grad == Matrix.zeros($0.value.rows, $0.value.cols) })
     }
 
-    @Test("the fused loss pass (blocks of 64 scored rows) gives the loss and gradients of the plain path")
+    @Test("the fused loss pass gives the loss and gradients of the plain path")
     func fusedLoss() {
         let config = GPTConfiguration(layers: 1, embedding: 8, heads: 2, vocabulary: 30, context: 40)
         let model = randomGPT(config)
@@ -51,7 +51,7 @@ struct TransformerGPTTests {
         randomize(model.parameters.filter(\.isTrainable), seed: 2, bound: 0.3)
         let words = RandomStream(seed: 3).uniform(150).map { Int($0 * 30) % 30 }
         let sequences = [Array(words[0..<40]), Array(words[40..<75]), Array(words[75..<110]), Array(words[110..<150])]
-        let masks = sequences.map { s in s.indices.map { $0 % 7 != 3 } }  // 130 scored of 145: three blocks
+        let masks = sequences.map { s in s.indices.map { $0 % 7 != 3 } }  // 130 scored of 145
         let batch = TokenBatch(sequences: sequences, targetMask: masks)
         let lossFunction = TokenCrossEntropy(labelSmoothing: 0.1)
         model.parameters.zeroGradients()
@@ -70,6 +70,29 @@ struct TransformerGPTTests {
         model.parameters.zeroGradients()
         #expect(model.lossAndGradient(none, using: lossFunction) == 0)
         #expect(model.parameters.allSatisfy { $0.grad == Matrix.zeros($0.value.rows, $0.value.cols) })
+    }
+
+    @Test("the fused loss pass in blocks of 1, 16, 64 and the default number of rows: the plain path's loss, dx and dE")
+    func fusedLossBlocks() {
+        let (n, c, v) = (145, 8, 30)
+        let table = Parameter(name: "wte.weight", value: randomMatrix(v, c, seed: 7, stream: 0, bound: 0.5))
+        let x = randomMatrix(n, c, seed: 7, stream: 1)
+        let targets = (0..<n).map { $0 % 7 == 3 ? TokenBatch.ignored : ($0 * 11) % v }  // 124 scored rows
+        let lossFunction = TokenCrossEntropy(labelSmoothing: 0.1)
+        let plainPath = TiedUnembedding(table: table)
+        table.zeroGradient()
+        let plain = lossFunction.forward(plainPath.forward(x), targets: targets)
+        let dxPlain = plainPath.backward(lossFunction.backward())
+        let dEPlain = table.grad
+        let (dxScale, dEScale) = (dxPlain.data.map(abs).max()!, dEPlain.data.map(abs).max()!)
+        #expect(TiedUnembedding.fusedRows(vocabulary: 2048) == 512 && TiedUnembedding.fusedRows(vocabulary: 50_257) == 64)
+        for rows in [1, 16, 64, nil] as [Int?] {
+            table.zeroGradient()
+            let (value, dx) = TiedUnembedding(table: table).lossAndInputGradient(x, targets: targets, loss: lossFunction, rowsPerBlock: rows)
+            #expect(abs(value - plain) <= 1e-6 * plain, "\(rows ?? 0) rows per block")
+            #expect(dx.maxAbsDifference(dxPlain) <= 1e-5 * dxScale, "\(rows ?? 0) rows per block")
+            #expect(table.grad.maxAbsDifference(dEPlain) <= 1e-5 * dEScale, "\(rows ?? 0) rows per block")
+        }
     }
 
     @Test("causality: the logits at position t do not depend on any input after t (gradient exactly 0)")

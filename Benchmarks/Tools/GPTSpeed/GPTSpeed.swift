@@ -5,6 +5,7 @@
 //     cd Benchmarks && swift run -c release gpt-speed --size 6x256:h8:t128:b16:v1024   # lesson12's base, say
 //     cd Benchmarks && swift run -c release gpt-speed --baseline /tmp/before/gpt-speed # before/after, same rounds
 //     cd Benchmarks && swift run -c release gpt-speed --no-pytorch
+//     cd Benchmarks && swift run -c release gpt-speed --phases --size 4x128 --threads 1   # where the time goes (Phases.swift)
 //
 // One step: set the rate, zero the gradients, forward, token cross-entropy, backward, clip the
 // global norm at 1, AdamW; full fine-tuning, LoRA r=4 on Q,V, NOLA r=4, k = l = 64 on Q,V (each
@@ -44,8 +45,12 @@ struct GPTSpeed: ParsableCommand {
     var noPytorch = false
     @Option(help: "Another build of gpt-speed (e.g. main's code with this tool): timed in the same rounds as 'before'.")
     var baseline: String?
+    @Flag(help: "Instead of the comparison, print where each step's time goes, phase by phase (ours only).")
+    var phases = false
     @Option(help: .hidden)
     var child: String?
+    @Option(help: .hidden)
+    var childPhases: String?
 
     static let python = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("../../pytorch/gpt_step.py").standardized.path
@@ -104,6 +109,10 @@ struct GPTSpeed: ParsableCommand {
 
     func run() throws {
         if let child { return try runChild(child) }
+        #if !NOLA_BASELINE
+            if let childPhases { return try runPhasesChild(childPhases) }
+            if phases { return try runPhases() }
+        #endif
         let hasTorch = !noPytorch && Self.torchAvailable()
         if !noPytorch && !hasTorch {
             print("PyTorch not found (python3 -c 'import torch' failed): timing ours only. pip install torch to compare.")
@@ -212,14 +221,17 @@ struct GPTSpeed: ParsableCommand {
             let a = Matrix(rows: n, cols: n, data: (0..<(n * n)).map { Float($0 % 13) * 0.1 - 0.6 })
             var c = Matrix(rows: n, cols: n)
             BLAS.gemm(a, a, into: &c)
-            var best = Double.infinity
+            var best = Double.infinity, bestCPU = Double.infinity
             for _ in 0..<5 {
-                let start = ContinuousClock.now
+                let (start, cpuStart) = (ContinuousClock.now, ProcessMemory.cpuSeconds)
                 for _ in 0..<3 { BLAS.gemm(a, a, into: &c) }
                 let elapsed = ContinuousClock.now - start
                 best = min(best, (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18) / 3)
+                bestCPU = min(bestCPU, (ProcessMemory.cpuSeconds - cpuStart) / 3)
             }
             result["gflops"] = 2 * Double(n * n * n) / best / 1e9
+            // Per CPU second of all threads: on one thread, steady on a busy machine.
+            result["cpu_gflops"] = 2 * Double(n * n * n) / bestCPU / 1e9
         } else {
             guard let size = shapes.first else { throw ValidationError("gpt-speed --child: no --size") }
             let timing = size.timing(method: Self.method(setting))

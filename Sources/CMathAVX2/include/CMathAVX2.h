@@ -55,4 +55,18 @@ void nola_cached_attention_avx2(const float *q, const float *keys, const float *
 void nola_cached_attention_portable(const float *q, const float *keys, const float *values, const int32_t *index, size_t count,
                                     size_t stride, size_t hs, float scale, float *scores, float *out);
 
+// Element-wise loops of a training step (NOLAKit's Adam, VectorMath.maximum), in AVX2 with the
+// Swift loops' operations in the same order and no fused multiply-adds: the same bits, faster.
+// Call only when nola_math_avx2_available() is 1.
+
+/// One AdamW (or Adam) step over n values, as Adam.update: for each i, with g = grad[i] + coupled w,
+/// m = b1 m + one_minus_b1 g, v = b2 v + (one_minus_b2 g) g, w = w decay - (step_size m) /
+/// (sqrt(v) / root_correction2 + epsilon); w, m, v updated in place.
+void nola_adam_avx2(float *w, const float *grad, float *m, float *v, size_t n, float coupled, float b1, float b2,
+                    float one_minus_b1, float one_minus_b2, float root_correction2, float epsilon, float decay,
+                    float step_size);
+
+/// The largest of n >= 1 values; NaN when any is NaN.
+float nola_maximum_avx2(const float *x, size_t n);
+
 #endif

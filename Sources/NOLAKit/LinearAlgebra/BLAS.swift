@@ -1,4 +1,5 @@
 import COpenBLAS
+import Foundation
 
 /// Whether an operand of the raw `BLAS.sgemm` is used as stored or transposed.
 public enum Transpose: Sendable {
@@ -16,10 +17,61 @@ public enum Transpose: Sendable {
 /// both shapes. The wrappers hand OpenBLAS the arrays' own storage, so they cost nothing beyond
 /// the BLAS call itself (lesson 02 measures this against a direct `cblas_sgemm`).
 public enum BLAS {
-    /// The number of threads OpenBLAS uses for a level-3 call.
+    /// The number of threads OpenBLAS uses for a level-3 call (the number set, also while
+    /// `withProductsOnCallingThreads` holds OpenBLAS at one).
     public static var threads: Int {
-        get { Int(openblas_get_num_threads()) }
-        set { openblas_set_num_threads(Int32(newValue)) }
+        get { CallingThreads.shared.configured ?? Int(openblas_get_num_threads()) }
+        set { CallingThreads.shared.set(newValue) }
+    }
+
+    /// Runs `body` with OpenBLAS's own threading off: every product inside runs on the thread
+    /// that calls it, whatever its size. For loops that split many small products across the
+    /// cores themselves (`Parallel`: the attention of each sequence and head), where OpenBLAS
+    /// splitting each product again would make the cores wait on each other at every call.
+    ///
+    /// The switch is process-wide (OpenBLAS has one thread count); uses on several threads at once
+    /// nest (the count is restored when the last ends), and `threads` keeps reporting the number
+    /// set. OpenBLAS gives the same bits on one thread as on several, so a product that runs
+    /// meanwhile on another thread only runs slower, never differently.
+    public static func withProductsOnCallingThreads<R>(_ body: () throws -> R) rethrows -> R {
+        CallingThreads.shared.enter()
+        defer { CallingThreads.shared.leave() }
+        return try body()
+    }
+
+    /// The state behind `withProductsOnCallingThreads`: how many callers are inside, and the
+    /// thread count to restore.
+    private final class CallingThreads: @unchecked Sendable {
+        static let shared = CallingThreads()
+        private let lock = NSLock()
+        private var depth = 0
+        private var saved = 1
+
+        /// The number set, while some caller holds OpenBLAS at one thread; else nil.
+        var configured: Int? { lock.withLock { depth > 0 ? saved : nil } }
+
+        func set(_ n: Int) {
+            lock.withLock {
+                if depth > 0 { saved = n } else { openblas_set_num_threads(Int32(n)) }
+            }
+        }
+
+        func enter() {
+            lock.withLock {
+                if depth == 0 {
+                    saved = Int(openblas_get_num_threads())
+                    openblas_set_num_threads(1)
+                }
+                depth += 1
+            }
+        }
+
+        func leave() {
+            lock.withLock {
+                depth -= 1
+                if depth == 0 { openblas_set_num_threads(Int32(saved)) }
+            }
+        }
     }
 
     /// `C = alpha · op(A) · op(B) + beta · C`, where `op(X)` is `X`, or `Xᵀ` when its flag is set.

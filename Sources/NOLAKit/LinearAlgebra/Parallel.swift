@@ -15,7 +15,13 @@ public enum Parallel {
     /// Calls `body(worker, slice)` for consecutive slices of `0..<count`, one per worker, in
     /// parallel; on one worker (or when `count < 2 · minimumPerWorker`) just `body(0, 0..<count)`.
     public static func forEachSlice(_ count: Int, minimumPerWorker: Int = 1, _ body: (Int, Range<Int>) -> Void) {
-        let n = min(workers, max(1, count / max(1, minimumPerWorker)))
+        forEachSlice(count, minimumPerWorker: minimumPerWorker, workers: workers, body)
+    }
+
+    /// `forEachSlice` over at most `workers` workers (`body`'s worker index stays below it): for
+    /// callers that size per-worker buffers first.
+    public static func forEachSlice(_ count: Int, minimumPerWorker: Int = 1, workers: Int, _ body: (Int, Range<Int>) -> Void) {
+        let n = min(max(1, workers), max(1, count / max(1, minimumPerWorker)))
         guard n > 1 else {
             if count > 0 { body(0, 0..<count) }
             return
@@ -27,6 +33,23 @@ public enum Parallel {
             DispatchQueue.concurrentPerform(iterations: n) { w in
                 shared.value(w, (count * w / n)..<(count * (w + 1) / n))
             }
+        }
+    }
+}
+
+extension Parallel {
+    /// `forEachSlice` for items that call BLAS themselves: when the slices run on several
+    /// workers, each product runs on the worker that calls it (`BLAS.withProductsOnCallingThreads`),
+    /// so the cores share out the items instead of every product. On one worker the products keep
+    /// OpenBLAS's own threading.
+    public static func forEachSliceOfProducts(
+        _ count: Int, minimumPerWorker: Int = 1, workers: Int = Parallel.workers, _ body: (Int, Range<Int>) -> Void
+    ) {
+        guard min(max(1, workers), max(1, count / max(1, minimumPerWorker))) > 1 else {
+            return forEachSlice(count, minimumPerWorker: minimumPerWorker, workers: 1, body)
+        }
+        BLAS.withProductsOnCallingThreads {
+            forEachSlice(count, minimumPerWorker: minimumPerWorker, workers: workers, body)
         }
     }
 }

@@ -86,9 +86,16 @@ public enum VectorMath {
 }
 
 extension VectorMath {
-    /// The largest of `count ≥ 1` values (NaN if any is NaN).
+    /// The largest of `count ≥ 1` values (NaN if any is NaN); eight at a time on CPUs with AVX2.
     @inlinable
     public static func maximum(_ x: UnsafePointer<Float>, count: Int) -> Float {
+        if hasAVX2 { return nola_maximum_avx2(x, count) }
+        return portableMaximum(x, count: count)
+    }
+
+    /// `maximum` in plain Swift (what CPUs without AVX2 run; the tests compare the two).
+    @inlinable
+    public static func portableMaximum(_ x: UnsafePointer<Float>, count: Int) -> Float {
         var m = x[0]
         var nan = false
         for j in 0..<count {

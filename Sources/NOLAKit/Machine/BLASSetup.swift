@@ -27,7 +27,7 @@ public struct OpenBLASInfo: Sendable, Equatable {
     public static var current: OpenBLASInfo {
         OpenBLASInfo(
             config: String(cString: openblas_get_config()), core: String(cString: openblas_get_corename()),
-            threads: Int(openblas_get_num_threads()))
+            threads: BLAS.threads)
     }
 
     /// `OpenBLAS 0.3.21, Zen kernels, 2 threads`.

@@ -31,6 +31,10 @@ public final class GELU: Layer {
     /// `y = ½ x (1 + tanh(√(2/π)(x + 0.044715 x³)))`, eight values at a time (`VectorMath.tanh`),
     /// on every core for large inputs.
     public func forward(_ x: Matrix) -> Matrix {
+        StepPhaseRecorder.time(.gelu) { forwardPass(x) }
+    }
+
+    private func forwardPass(_ x: Matrix) -> Matrix {
         input = x
         output.prepare(rows: x.rows, cols: x.cols)
         if tanhU.count != x.count { tanhU = [Float](repeating: 0, count: x.count) }
@@ -67,6 +71,10 @@ public final class GELU: Layer {
 
     /// `dx = dy ⊙ gelu'(x)`.
     public func backward(_ dy: Matrix) -> Matrix {
+        StepPhaseRecorder.time(.gelu) { backwardPass(dy) }
+    }
+
+    private func backwardPass(_ dy: Matrix) -> Matrix {
         checkPrecondition(
             dy.rows == input.rows && dy.cols == input.cols && tanhU.count == input.count,
             "GELU.backward: dy is \(dy.shapeDescription) but the cached input is \(input.shapeDescription) "

@@ -43,6 +43,10 @@ public final class LayerNorm: Layer {
     /// `y = γ ⊙ (x − μ)/√(σ² + ε) + β`, row by row (rows split across cores when there are
     /// many).  `x: (batch, n)` → `y: (batch, n)`.
     public func forward(_ x: Matrix) -> Matrix {
+        StepPhaseRecorder.time(.layerNorm) { forwardPass(x) }
+    }
+
+    private func forwardPass(_ x: Matrix) -> Matrix {
         checkPrecondition(
             x.cols == dimension,
             "LayerNorm \(name): input is \(x.shapeDescription) but the layer normalises \(dimension) features")
@@ -82,6 +86,10 @@ public final class LayerNorm: Layer {
     /// then columns (for `dγ`, `dβ`) are split across cores, so every sum is taken in the same
     /// order whatever the number of cores.
     public func backward(_ dy: Matrix) -> Matrix {
+        StepPhaseRecorder.time(.layerNorm) { backwardPass(dy) }
+    }
+
+    private func backwardPass(_ dy: Matrix) -> Matrix {
         checkPrecondition(
             dy.rows == normalized.rows && dy.cols == dimension,
             "LayerNorm \(name).backward: dy is \(dy.shapeDescription) but the last input was "

@@ -83,13 +83,20 @@ public final class Linear: Layer {
 
     /// `y = x Wᵀ + b (+ Δ(x))`.  `x: (batch, in)` → `y: (batch, out)`.
     public func forward(_ x: Matrix) -> Matrix {
+        StepPhaseRecorder.time(.linear) { forwardPass(x) }
+    }
+
+    private func forwardPass(_ x: Matrix) -> Matrix {
         checkPrecondition(
             x.cols == inputs,
             "Linear \(name): input is \(x.shapeDescription) but W is \(weight.value.shapeDescription), "
                 + "so the input needs \(inputs) columns")
         input = x
         output.prepare(rows: x.rows, cols: outputs)
-        usesEffectiveWeight = adapter?.effectiveWeight(base: weight.value, into: &effective) ?? false
+        usesEffectiveWeight = false
+        if let adapter {
+            usesEffectiveWeight = StepPhaseRecorder.time(.adapters) { adapter.effectiveWeight(base: weight.value, into: &effective) }
+        }
         let w = usesEffectiveWeight ? effective : weight.value
         // y starts as b in every row, then the product is added to it.
         if let bias { Linear.broadcastRows(bias.value, into: &output) }
@@ -99,13 +106,19 @@ public final class Linear: Layer {
         } else {
             BLAS.gemm(x, w, into: &output, transposeB: true, beta: beta)
         }
-        if !usesEffectiveWeight { adapter?.forward(x, adding: &output) }
+        if !usesEffectiveWeight, let adapter {
+            StepPhaseRecorder.time(.adapters) { adapter.forward(x, adding: &output) }
+        }
         return output
     }
 
     /// `dx = dy W` (or an empty matrix, see `computesInputGradient`); `dW += dyᵀ x`,
     /// `db += Σ_rows dy` for trainable `W`, `b`.  `dy: (batch, out)` → `dx: (batch, in)`.
     public func backward(_ dy: Matrix) -> Matrix {
+        StepPhaseRecorder.time(.linear) { backwardPass(dy) }
+    }
+
+    private func backwardPass(_ dy: Matrix) -> Matrix {
         checkPrecondition(
             dy.rows == input.rows && dy.cols == outputs && input.cols == inputs,
             "Linear \(name).backward: dy is \(dy.shapeDescription) but the cached input is "
@@ -124,7 +137,7 @@ public final class Linear: Layer {
                 BLAS.gemm(dy, input, into: &effectiveGradient, transposeA: true)
             }
             if weight.isTrainable { BLAS.axpy(1, effectiveGradient, &weight.grad) }
-            adapter?.backward(effectiveWeightGradient: effectiveGradient)
+            if let adapter { StepPhaseRecorder.time(.adapters) { adapter.backward(effectiveWeightGradient: effectiveGradient) } }
         } else if weight.isTrainable {
             if let block {
                 Linear.weightGradientInBatchBlocks(dy, input, into: &weight.grad, block: block)
@@ -147,7 +160,9 @@ public final class Linear: Layer {
         } else {
             inputGradient = nil
         }
-        if !usesEffectiveWeight { adapter?.backward(dy, input: input, addingTo: &inputGradient) }
+        if !usesEffectiveWeight, let adapter {
+            StepPhaseRecorder.time(.adapters) { adapter.backward(dy, input: input, addingTo: &inputGradient) }
+        }
         input = Matrix(rows: 0, cols: 0)
         return inputGradient ?? Matrix(rows: 0, cols: 0)
     }
@@ -236,26 +251,34 @@ public final class Linear: Layer {
 
     // MARK: Row and column loops
 
-    /// Copies the row vector `b: (1, n)` into every row of `y: (batch, n)`.
+    /// Copies the row vector `b: (1, n)` into every row of `y: (batch, n)` (rows split across
+    /// cores when there are many).
     static func broadcastRows(_ b: Matrix, into y: inout Matrix) {
         let n = y.cols
+        guard n > 0 else { return }
         b.data.withUnsafeBufferPointer { pb in
             y.data.withUnsafeMutableBufferPointer { py in
-                for i in 0..<y.rows {
-                    (py.baseAddress! + i * n).update(from: pb.baseAddress!, count: n)
+                let (source, rows) = (pb.baseAddress!, py.baseAddress!)
+                Parallel.forEachSlice(y.rows, minimumPerWorker: max(1, 65_536 / n)) { _, slice in
+                    for i in slice { (rows + i * n).update(from: source, count: n) }
                 }
             }
         }
     }
 
-    /// `sums[j] += Σ_i m[i, j]`.  `m: (batch, n)`, `sums: (1, n)`.
+    /// `sums[j] += Σ_i m[i, j]`, each column summed in row order (columns split across cores when
+    /// there are many: the same sums on any number of cores).  `m: (batch, n)`, `sums: (1, n)`.
     static func addColumnSums(_ m: Matrix, into sums: inout Matrix) {
-        let n = m.cols
+        let (rows, n) = (m.rows, m.cols)
+        guard rows > 0, n > 0 else { return }
         m.data.withUnsafeBufferPointer { pm in
             sums.data.withUnsafeMutableBufferPointer { ps in
-                for i in 0..<m.rows {
-                    let row = pm.baseAddress! + i * n
-                    for j in 0..<n { ps[j] += row[j] }
+                let (base, total) = (pm.baseAddress!, ps.baseAddress!)
+                Parallel.forEachSlice(n, minimumPerWorker: max(16, 65_536 / rows)) { _, columns in
+                    for i in 0..<rows {
+                        let row = base + i * n
+                        for j in columns { total[j] += row[j] }
+                    }
                 }
             }
         }

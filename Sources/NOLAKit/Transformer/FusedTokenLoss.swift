@@ -1,8 +1,17 @@
 extension TiedUnembedding {
-    /// Rows of logits computed at a time by `lossAndInputGradient`: 64 rows of a 2,048-token
-    /// vocabulary are 512 KB, which stay in a core's cache from the product that makes them to
-    /// the two products that use their gradient.
-    static let fusedRows = 64
+    /// Rows of logits computed at a time by `lossAndInputGradient` for a vocabulary of `v`
+    /// tokens: as many as fit in 4 MB (512 rows of a 2,048-token vocabulary), from 64 to 512.
+    ///
+    /// Each of the block's three products reads all of `E: (V, C)` (OpenBLAS packs it anew every
+    /// call) for only `R` rows of work, so small blocks spend their time packing: with `C` = 1,024
+    /// and one thread, the pass took 180 ms per step in blocks of 64 rows and 136 ms in blocks of
+    /// 512 (`gpt-speed --phases --size 1x1024`, CPU time). The block's logits then live in the
+    /// last-level cache rather than in a core's own.
+    static func fusedRows(vocabulary v: Int) -> Int {
+        var rows = 64
+        while rows < 512 && 2 * rows * max(1, v) * MemoryLayout<Float>.size <= 4 << 20 { rows *= 2 }
+        return rows
+    }
 
     /// The logits, the token cross-entropy and their backward in one pass over blocks of rows
     /// (llm.c's fused classifier), never holding the whole `(N, V)` logits:
@@ -17,9 +26,11 @@ extension TiedUnembedding {
     /// summation order, with `R·V` floats of memory instead of two `N·V`. Returns the mean loss
     /// over the scored rows (0 when there are none) and `dx: (N, C)` (0 at unscored rows).
     /// `loss.targetCount` is set. With `gradient: false` only the loss is computed (evaluation:
-    /// no backward products, `dx` empty, `E`'s gradient untouched).
+    /// no backward products, `dx` empty, `E`'s gradient untouched). `rowsPerBlock` is `R`
+    /// (default: `fusedRows(vocabulary:)`); `dE` is summed block by block, so its rounding, and
+    /// only its, depends on `R`.
     public func lossAndInputGradient(
-        _ x: Matrix, targets: [Int], loss: TokenCrossEntropy, gradient: Bool = true
+        _ x: Matrix, targets: [Int], loss: TokenCrossEntropy, gradient: Bool = true, rowsPerBlock: Int? = nil
     ) -> (loss: Float, dx: Matrix) {
         let (n, c, v) = (x.rows, x.cols, table.value.rows)
         checkPrecondition(
@@ -35,7 +46,8 @@ extension TiedUnembedding {
             inputGradient.zero()
         }
         guard !scored.isEmpty else { return (0, gradient ? inputGradient : Matrix(rows: 0, cols: 0)) }
-        let r = Self.fusedRows
+        checkPrecondition(rowsPerBlock.map { $0 > 0 } ?? true, "TiedUnembedding: \(rowsPerBlock ?? 0) rows per block")
+        let r = rowsPerBlock ?? Self.fusedRows(vocabulary: v)
         let scale = 1 / Float(scored.count)
         let eps = loss.labelSmoothing
         blockInput.prepare(rows: r, cols: c)

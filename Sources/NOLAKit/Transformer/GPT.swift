@@ -68,7 +68,8 @@ public final class GPT: TransformerModel {
 
     /// Logits `(B·T, V)` for `tokens` (`B·T` ids, row `b·T + t`) under a causal `mask`.
     public func forward(tokens: [Int], mask: AttentionMask) -> Matrix {
-        unembedding.forward(hidden(tokens: tokens, mask: mask))
+        let h = hidden(tokens: tokens, mask: mask)
+        return StepPhaseRecorder.time(.logitsAndLoss) { unembedding.forward(h) }
     }
 
     /// `ln_f(x_L): (B·T, C)`, the input of the unembedding.
@@ -79,7 +80,9 @@ public final class GPT: TransformerModel {
             "GPT: \(tokens.count) tokens for \(mask.sequences) sequences of length \(mask.length) "
                 + "(the context is \(configuration.context))")
         let positions = (0..<tokens.count).map { $0 % mask.length }
-        TransformerBlock.sum(tokenEmbedding.forward(tokens), positionEmbedding.forward(positions), into: &embedded)
+        StepPhaseRecorder.time(.residualAndEmbedding) {
+            TransformerBlock.sum(tokenEmbedding.forward(tokens), positionEmbedding.forward(positions), into: &embedded)
+        }
         var h = embedded
         for block in blocks { h = block.forward(h, mask: mask) }
         return finalNorm.forward(h)
@@ -111,7 +114,7 @@ public final class GPT: TransformerModel {
     /// gradient. When neither embedding is trainable (adapters, say), the first block stops
     /// at its attention: nothing below needs a gradient.
     public func backward(_ dLogits: Matrix) {
-        backward(hidden: unembedding.backward(dLogits))
+        backward(hidden: StepPhaseRecorder.time(.logitsAndLoss) { unembedding.backward(dLogits) })
     }
 
     /// Back from `d ln_f(x_L): (B·T, C)` (the unembedding's input gradient).
@@ -122,8 +125,10 @@ public final class GPT: TransformerModel {
             dh = block.backward(dh, inputGradient: block.index > 0 || embeddingsTrain)
         }
         if embeddingsTrain {
-            tokenEmbedding.backward(dh)
-            positionEmbedding.backward(dh)
+            StepPhaseRecorder.time(.residualAndEmbedding) {
+                tokenEmbedding.backward(dh)
+                positionEmbedding.backward(dh)
+            }
         }
     }
 
@@ -143,8 +148,10 @@ public final class GPT: TransformerModel {
     /// backward when the loss is not finite (the gradient would be NaN anyway).
     @discardableResult
     public func lossAndGradient(_ batch: TokenBatch, using loss: TokenCrossEntropy) -> Float {
-        let (value, dHidden) = unembedding.lossAndInputGradient(
-            hidden(tokens: batch.tokens, mask: batch.mask), targets: batch.targets, loss: loss)
+        let h = hidden(tokens: batch.tokens, mask: batch.mask)
+        let (value, dHidden) = StepPhaseRecorder.time(.logitsAndLoss) {
+            unembedding.lossAndInputGradient(h, targets: batch.targets, loss: loss)
+        }
         if value.isFinite { backward(hidden: dHidden) }
         return value
     }

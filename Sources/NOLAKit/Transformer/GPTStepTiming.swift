@@ -65,4 +65,16 @@ public struct GPTStepTiming: Sendable {
         }
         return (wall, cpu)
     }
+
+    /// Where the time of `steps` training steps goes (after `warmup` untimed ones), phase by
+    /// phase: `StepPhaseRecorder`'s times summed over the steps. Throws `DivergenceError` as a
+    /// training step does.
+    public func phases(warmup: Int = 3, steps: Int) throws -> StepPhaseRecorder.Times {
+        checkPrecondition(warmup >= 0 && steps > 0, "GPTStepTiming: warmup \(warmup), steps \(steps)")
+        let (trainer, batch) = makeTrainer()
+        for _ in 0..<warmup { try trainer.step(batch) }
+        let recorder = StepPhaseRecorder()
+        for _ in 0..<steps { try recorder.record { try trainer.step(batch) } }
+        return recorder.times
+    }
 }

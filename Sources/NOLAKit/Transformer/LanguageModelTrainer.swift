@@ -52,15 +52,17 @@ public final class LanguageModelTrainer {
     @discardableResult
     public func step(_ batch: TokenBatch) throws -> LanguageModelStep {
         if let schedule { optimizer.learningRate = schedule.learningRate(atStep: optimizer.stepCount) }
-        optimizer.zeroGradients()
+        StepPhaseRecorder.time(.zeroGradients) { optimizer.zeroGradients() }
         let value = model.lossAndGradient(batch, using: loss)
         guard value.isFinite else {
             throw DivergenceError(step: optimizer.stepCount, loss: value, learningRate: optimizer.learningRate)
         }
         let trainable = optimizer.parameters
-        let norm = clipNorm.map { GradientClipping.clip(trainable, maxNorm: $0) } ?? GradientClipping.globalNorm(trainable)
+        let norm = StepPhaseRecorder.time(.clipping) {
+            clipNorm.map { GradientClipping.clip(trainable, maxNorm: $0) } ?? GradientClipping.globalNorm(trainable)
+        }
         let rate = optimizer.learningRate
-        optimizer.step()
+        StepPhaseRecorder.time(.optimizer) { optimizer.step() }
         return LanguageModelStep(step: optimizer.stepCount, loss: value, gradientNorm: norm, learningRate: rate, tokens: loss.targetCount)
     }
 

@@ -16,7 +16,9 @@
 ///     dQ = s · dS K,   dK = s · dSᵀ Q         into `dqkv: (B·T, 3C)`, 0 at padded rows
 ///
 /// Every product is one BLAS call on strided views of `qkv` (no copies); the (sequence, head)
-/// pairs run in parallel (`Parallel`). The probabilities of the last forward are kept for the
+/// pairs run in parallel, each pair's products on the core that runs it
+/// (`Parallel.forEachSliceOfProducts`: OpenBLAS splitting a 128 × 128 product across cores again
+/// made a 2-thread step of 6 blocks × 256 spend 8 times the CPU time of one thread in attention). The probabilities of the last forward are kept for the
 /// backward and can be read (`probabilities(sequence:head:)`) to draw which token looks at which.
 public final class MultiHeadAttention {
     /// Number of heads `H`.
@@ -48,6 +50,10 @@ public final class MultiHeadAttention {
 
     /// `O` from `qkv: (B·T, 3C)` under `mask` → `(B·T, C)`.
     public func forward(_ qkv: Matrix, mask: AttentionMask) -> Matrix {
+        StepPhaseRecorder.time(.attention) { forwardPass(qkv, mask: mask) }
+    }
+
+    private func forwardPass(_ qkv: Matrix, mask: AttentionMask) -> Matrix {
         let (c, nh, t) = (dimension, heads, mask.length)
         checkPrecondition(
             qkv.rows == mask.rows && qkv.cols == 3 * c,
@@ -63,7 +69,7 @@ public final class MultiHeadAttention {
             weights.withUnsafeMutableBufferPointer { pw in
                 output.data.withUnsafeMutableBufferPointer { po in
                     let (qkvBase, wBase, oBase) = (pqkv.baseAddress!, pw.baseAddress!, po.baseAddress!)
-                    Parallel.forEachSlice(mask.sequences * nh, minimumPerWorker: pairsPerWorker(mask.sequences * nh, t)) { _, pairs in
+                    Parallel.forEachSliceOfProducts(mask.sequences * nh) { _, pairs in
                         for pair in pairs {
                             let (b, h) = (pair / nh, pair % nh)
                             forwardPair(
@@ -75,13 +81,6 @@ public final class MultiHeadAttention {
             }
         }
         return output
-    }
-
-    /// Pairs per worker for `Parallel`: all of them (one worker) when a pair's products are large
-    /// enough for OpenBLAS to split each across the cores itself (`T·T·hs` ≥ 262,144 multiply-adds,
-    /// its threshold), so the two kinds of threads never compete; else one pair at a time.
-    private func pairsPerWorker(_ pairs: Int, _ t: Int) -> Int {
-        t * t * headSize >= 262_144 ? max(1, pairs) : 1
     }
 
     /// One (sequence, head) pair: `S = s Q Kᵀ`, row softmax over the allowed keys, `O = P V`.
@@ -112,13 +111,18 @@ public final class MultiHeadAttention {
 
     /// `dqkv: (B·T, 3C)` from `dO: (B·T, C)` of the last forward.
     public func backward(_ dOut: Matrix) -> Matrix {
+        StepPhaseRecorder.time(.attention) { backwardPass(dOut) }
+    }
+
+    private func backwardPass(_ dOut: Matrix) -> Matrix {
         let (c, nh, t) = (dimension, heads, mask.length)
         checkPrecondition(
             dOut.rows == qkv.rows && dOut.cols == c && qkv.rows == mask.rows,
             "MultiHeadAttention.backward: dO is \(dOut.shapeDescription) but the last forward had "
                 + "\(qkv.rows) rows of width \(c) (call forward before each backward)")
         inputGradient.prepare(rows: qkv.rows, cols: 3 * c)
-        if scratch.count != Parallel.workers * t * t { scratch = [Float](repeating: 0, count: Parallel.workers * t * t) }
+        let workers = Parallel.workers
+        if scratch.count != workers * t * t { scratch = [Float](repeating: 0, count: workers * t * t) }
         let mask = self.mask
         qkv.data.withUnsafeBufferPointer { pqkv in
             weights.withUnsafeBufferPointer { pw in
@@ -128,7 +132,7 @@ public final class MultiHeadAttention {
                             let (qkvBase, wBase, doBase, dxBase, sBase) = (
                                 pqkv.baseAddress!, pw.baseAddress!, pdo.baseAddress!, pdx.baseAddress!, ps.baseAddress!
                             )
-                            Parallel.forEachSlice(mask.sequences * nh, minimumPerWorker: pairsPerWorker(mask.sequences * nh, t)) { worker, pairs in
+                            Parallel.forEachSliceOfProducts(mask.sequences * nh, workers: workers) { worker, pairs in
                                 for pair in pairs {
                                     let (b, h) = (pair / nh, pair % nh)
                                     backwardPair(

@@ -135,6 +135,10 @@ public final class TransformerBlock {
 
     /// `c = a + b` (same shape), into a reused buffer.
     static func sum(_ a: Matrix, _ b: Matrix, into c: inout Matrix) {
+        StepPhaseRecorder.time(.residualAndEmbedding) { add(a, b, into: &c) }
+    }
+
+    private static func add(_ a: Matrix, _ b: Matrix, into c: inout Matrix) {
         checkPrecondition(
             a.rows == b.rows && a.cols == b.cols,
             "TransformerBlock: cannot add \(a.shapeDescription) and \(b.shapeDescription)")

@@ -1,3 +1,5 @@
+import CMathAVX2
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Musl)
@@ -75,10 +77,11 @@ public final class Adam: Optimizer {
         }
     }
 
-    /// The update loop for one tensor.
+    /// The update loop for one tensor; with `CMathAVX2`'s kernel when `avx2` (default: when the
+    /// CPU has it), the same operations in the same order, eight values at a time: the same bits.
     static func update(
         _ p: Parameter, m: inout [Float], v: inout [Float], learningRate lr: Float, betas: (Float, Float),
-        epsilon: Float, weightDecay: WeightDecay, correction1: Float, correction2: Float
+        epsilon: Float, weightDecay: WeightDecay, correction1: Float, correction2: Float, avx2: Bool = VectorMath.hasAVX2
     ) {
         let (b1, b2) = betas
         var coupled: Float = 0
@@ -97,6 +100,13 @@ public final class Adam: Optimizer {
                         let (g, w, ms, vs) = (pg.baseAddress!, pw.baseAddress!, pm.baseAddress!, pv.baseAddress!)
                         // Element by element: the same numbers however the tensor is split across cores.
                         Parallel.forEachSlice(pw.count, minimumPerWorker: 32_768) { _, slice in
+                            if avx2 {
+                                let j = slice.lowerBound
+                                nola_adam_avx2(
+                                    w + j, g + j, ms + j, vs + j, slice.count, coupled, b1, b2, 1 - b1, 1 - b2, rootCorrection2, epsilon,
+                                    decay, stepSize)
+                                return
+                            }
                             for j in slice {
                                 let gj = g[j] + coupled * w[j]
                                 ms[j] = b1 * ms[j] + (1 - b1) * gj

@@ -45,24 +45,30 @@ struct TrainingStepSpeedTests {
         }
     }
 
-    @Test("products on the calling threads: BLAS.threads keeps the number set, nesting restores it, products give the same bits")
-    func callingThreads() {
-        let before = BLAS.threads
-        defer { BLAS.threads = before }
-        BLAS.threads = 2
-        let a = randomMatrix(300, 200, seed: 3), b = randomMatrix(200, 250, seed: 4)
-        let outside = BLAS.matmul(a, b)
-        BLAS.withProductsOnCallingThreads {
-            #expect(BLAS.threads == 2)
-            BLAS.withProductsOnCallingThreads { #expect(BLAS.threads == 2) }
-            #expect(BLAS.matmul(a, b) == outside)
+    @Test("products kept on the calling thread: blocks of rows under OpenBLAS's threading threshold, the same product")
+    func callingThread() {
+        // 300 × 250 · 250 × 200: 15M multiply-adds, so blocks of 5 rows (5 · 200 · 250 = 250,000).
+        let a = randomMatrix(300, 250, seed: 3), b = randomMatrix(250, 200, seed: 4)
+        let plain = BLAS.matmul(a, b)
+        for transA in [false, true] {
+            let stored = transA ? a.transposed() : a  // op(A) = a either way
+            var c = Matrix(rows: 300, cols: 200)
+            stored.data.withUnsafeBufferPointer { pa in
+                b.data.withUnsafeBufferPointer { pb in
+                    c.data.withUnsafeMutableBufferPointer { pc in
+                        BLAS.sgemmOnCallingThread(transA ? .transpose : .none, .none, m: 300, n: 200, k: 250, alpha: 1,
+                                                  pa.baseAddress!, lda: stored.cols, pb.baseAddress!, ldb: 200, beta: 0, pc.baseAddress!, ldc: 200)
+                    }
+                }
+            }
+            let worst = zip(c.data, plain.data).map { abs($0 - $1) }.max()!
+            #expect(worst < 1e-4, "transA \(transA): largest difference \(worst)")
         }
-        #expect(BLAS.threads == 2)
         // Each item once, by a worker numbered below the count asked for.
         var workerOf = [Int](repeating: -1, count: 37)
         workerOf.withUnsafeMutableBufferPointer { p in
             let base = p.baseAddress!
-            Parallel.forEachSliceOfProducts(37, workers: 2) { worker, slice in
+            Parallel.forEachSlice(37, workers: 2) { worker, slice in
                 for i in slice { base[i] = base[i] == -1 ? worker : 99 }
             }
         }
@@ -71,10 +77,8 @@ struct TrainingStepSpeedTests {
 
     /// Every tensor after two AdamW steps of a GPT large enough that every parallel loop splits
     /// (1,024 rows, 32 heads-and-sequences pairs), on `threads` threads.
-    private func twoSteps(threads: Int, method: AdapterMethod?) throws -> [[Float]] {
-        let before = BLAS.threads
+    static func twoSteps(threads: Int, method: AdapterMethod?) throws -> [[Float]] {
         BLAS.threads = threads
-        defer { BLAS.threads = before }
         let config = GPTConfiguration(layers: 2, embedding: 32, heads: 2, vocabulary: 100, context: 64)
         let timing = GPTStepTiming(configuration: config, batch: 16, tokens: 64, method: method)
         let (trainer, batch) = timing.makeTrainer()
@@ -82,12 +86,49 @@ struct TrainingStepSpeedTests {
         return trainer.model.parameters.map(\.value.data)
     }
 
-    @Test("a GPT training step gives the same bits on one thread and on two, and twice in a row",
-          arguments: [nil, AdapterMethod.lora(rank: 4, c: 1)] as [AdapterMethod?])
-    func threadsGiveTheSameBits(method: AdapterMethod?) throws {
-        let one = try twoSteps(threads: 1, method: method)
-        #expect(try twoSteps(threads: 1, method: method) == one)
-        #expect(try twoSteps(threads: 2, method: method) == one)
+    /// Logits, loss and every gradient of a GPT of lesson 12's shape on one batch of E2E-like
+    /// lengths (21 to 121 tokens: padded rows and masks), on `threads` threads.
+    static func oneBackward(threads: Int, method: AdapterMethod?) -> [[Float]] {
+        BLAS.threads = threads
+        let configuration = GPTConfiguration(layers: 4, embedding: 128, heads: 4, vocabulary: 1024, context: 160)
+        let model = GPT(configuration, seed: 1)
+        if let method { model.attach(method, seed: 2, sites: model.sites(.queryValue)) }
+        let v = configuration.vocabulary
+        let words = RandomStream(seed: 3).uniform(16 * 121).map { min(v - 1, Int($0 * Float(v))) }
+        let batch = TokenBatch(sequences: (0..<16).map { Array(words[($0 * 121)..<($0 * 121 + 21 + ($0 * 37) % 101)]) })
+        let logits = model.forward(batch).data
+        let loss = model.lossAndGradient(batch, using: TokenCrossEntropy())
+        return [logits, [loss]] + model.parameters.filter(\.isTrainable).map(\.grad.data)
+    }
+
+    // The two tests below change OpenBLAS's thread count, which is one per process: run in a
+    // child process each (exit tests), so that no other test multiplies while it changes. (A
+    // product's bits can depend on OpenBLAS's thread count — not at these shapes, but at some:
+    // a 1-block, width-16 GPT pretrains to other weights on 1 thread than on 2 — so a test
+    // that trains twice and compares must not see it change midway.)
+
+    @Test("a GPT training step gives the same bits on one thread and on two, and twice in a row (full, LoRA)")
+    func threadsGiveTheSameBits() async {
+        await #expect(processExitsWith: .success) {
+            for method in [nil, AdapterMethod.lora(rank: 4, c: 1)] as [AdapterMethod?] {
+                let one = try TrainingStepSpeedTests.twoSteps(threads: 1, method: method)
+                guard try TrainingStepSpeedTests.twoSteps(threads: 1, method: method) == one else { exit(1) }
+                guard try TrainingStepSpeedTests.twoSteps(threads: 2, method: method) == one else { exit(2) }
+            }
+            exit(0)
+        }
+    }
+
+    @Test("lesson 12's shapes, padded batches, full, LoRA and NOLA: the same logits, loss and gradients on one thread and on two")
+    func lessonShapesSameBits() async {
+        await #expect(processExitsWith: .success) {
+            for method in [nil, AdapterMethod.lora(rank: 1, c: 1), .nola(rank: 8, k: 32, l: 32, c: 1, basis: .perLayer)] as [AdapterMethod?] {
+                let one = TrainingStepSpeedTests.oneBackward(threads: 1, method: method)
+                let two = TrainingStepSpeedTests.oneBackward(threads: 2, method: method)
+                guard one.count == two.count, zip(one, two).allSatisfy({ $0.map(\.bitPattern) == $1.map(\.bitPattern) }) else { exit(1) }
+            }
+            exit(0)
+        }
     }
 
     @Test("the phase recorder: nested phases charged to the innermost, phases adding up to the step")

@@ -1,5 +1,4 @@
 import COpenBLAS
-import Foundation
 
 /// Whether an operand of the raw `BLAS.sgemm` is used as stored or transposed.
 public enum Transpose: Sendable {
@@ -17,60 +16,42 @@ public enum Transpose: Sendable {
 /// both shapes. The wrappers hand OpenBLAS the arrays' own storage, so they cost nothing beyond
 /// the BLAS call itself (lesson 02 measures this against a direct `cblas_sgemm`).
 public enum BLAS {
-    /// The number of threads OpenBLAS uses for a level-3 call (the number set, also while
-    /// `withProductsOnCallingThreads` holds OpenBLAS at one).
-    public static var threads: Int {
-        get { CallingThreads.shared.configured ?? Int(openblas_get_num_threads()) }
-        set { CallingThreads.shared.set(newValue) }
-    }
-
-    /// Runs `body` with OpenBLAS's own threading off: every product inside runs on the thread
-    /// that calls it, whatever its size. For loops that split many small products across the
-    /// cores themselves (`Parallel`: the attention of each sequence and head), where OpenBLAS
-    /// splitting each product again would make the cores wait on each other at every call.
+    /// The number of threads OpenBLAS uses for a level-3 call.
     ///
-    /// The switch is process-wide (OpenBLAS has one thread count); uses on several threads at once
-    /// nest (the count is restored when the last ends), and `threads` keeps reporting the number
-    /// set. OpenBLAS gives the same bits on one thread as on several, so a product that runs
-    /// meanwhile on another thread only runs slower, never differently.
-    public static func withProductsOnCallingThreads<R>(_ body: () throws -> R) rethrows -> R {
-        CallingThreads.shared.enter()
-        defer { CallingThreads.shared.leave() }
-        return try body()
+    /// Set it only while no other thread is multiplying: OpenBLAS has one count for the whole
+    /// process. (Switching it to 1 around attention's products while other threads trained or
+    /// decoded made repeated trainings in one process give different weights; products that must
+    /// stay on their thread use `sgemmOnCallingThread` instead.)
+    public static var threads: Int {
+        get { Int(openblas_get_num_threads()) }
+        set { openblas_set_num_threads(Int32(newValue)) }
     }
 
-    /// The state behind `withProductsOnCallingThreads`: how many callers are inside, and the
-    /// thread count to restore.
-    private final class CallingThreads: @unchecked Sendable {
-        static let shared = CallingThreads()
-        private let lock = NSLock()
-        private var depth = 0
-        private var saved = 1
+    /// Multiply-adds up to which OpenBLAS 0.3.21 runs a product on the calling thread:
+    /// `m·n·k ≤ SMP_THRESHOLD_MIN × GEMM_MULTITHREAD_THRESHOLD = 65,536 × 4` (interface/gemm.c).
+    public static let callingThreadLimit = 262_144
 
-        /// The number set, while some caller holds OpenBLAS at one thread; else nil.
-        var configured: Int? { lock.withLock { depth > 0 ? saved : nil } }
-
-        func set(_ n: Int) {
-            lock.withLock {
-                if depth > 0 { saved = n } else { openblas_set_num_threads(Int32(n)) }
-            }
-        }
-
-        func enter() {
-            lock.withLock {
-                if depth == 0 {
-                    saved = Int(openblas_get_num_threads())
-                    openblas_set_num_threads(1)
-                }
-                depth += 1
-            }
-        }
-
-        func leave() {
-            lock.withLock {
-                depth -= 1
-                if depth == 0 { openblas_set_num_threads(Int32(saved)) }
-            }
+    /// `sgemm` that never wakes OpenBLAS's own threads: a product larger than
+    /// `callingThreadLimit` multiply-adds is computed as blocks of `C`'s rows, each under it.
+    /// For loops that already share many small products among the cores (`Parallel`: the
+    /// attention of each sequence and head), where OpenBLAS splitting each product again made
+    /// the cores wait on each other at every call. Every element of `C` is still one call's dot
+    /// product over all of `k`, whatever the thread count.
+    ///
+    ///     // S = Q Kᵀ for one head, on this thread: (n, hs) · (hs, n)
+    ///     BLAS.sgemmOnCallingThread(.none, .transpose, m: n, n: n, k: hs, alpha: s, q, lda: 3 * c, key, ldb: 3 * c, beta: 0, p, ldc: t)
+    @inlinable
+    public static func sgemmOnCallingThread(
+        _ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: Int, alpha: Float,
+        _ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int,
+        beta: Float, _ c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
+        let rows = max(1, callingThreadLimit / max(1, n * k))
+        for first in stride(from: 0, to: m, by: rows) {
+            // Row `first` of op(A): a row of A as stored, or a column of A when transposed.
+            let aBlock = transA == .none ? a + first * lda : a + first
+            sgemm(transA, transB, m: min(rows, m - first), n: n, k: k, alpha: alpha, aBlock, lda: lda, b, ldb: ldb,
+                  beta: beta, c + first * ldc, ldc: ldc)
         }
     }
 

@@ -6,7 +6,9 @@ import Dispatch
 /// BLAS splits its own large products across cores; the loops around many small products or
 /// element-wise work would otherwise run on one core while the others idle. The split is static
 /// (worker `w` always gets the same slice for the same count), and each item is computed by the
-/// same code whichever worker runs it, so results are bit for bit the same on any core count.
+/// same code whichever worker runs it, so these loops give the same bits on any core count.
+/// (OpenBLAS's own products need not: at some shapes its rounding depends on its thread count,
+/// so a run is repeatable bit for bit at a fixed `BLAS.threads`.)
 public enum Parallel {
     /// The number of workers: OpenBLAS's thread count (the machine's cores unless set lower),
     /// so `BLAS.threads = 1` makes everything single-threaded.
@@ -33,23 +35,6 @@ public enum Parallel {
             DispatchQueue.concurrentPerform(iterations: n) { w in
                 shared.value(w, (count * w / n)..<(count * (w + 1) / n))
             }
-        }
-    }
-}
-
-extension Parallel {
-    /// `forEachSlice` for items that call BLAS themselves: when the slices run on several
-    /// workers, each product runs on the worker that calls it (`BLAS.withProductsOnCallingThreads`),
-    /// so the cores share out the items instead of every product. On one worker the products keep
-    /// OpenBLAS's own threading.
-    public static func forEachSliceOfProducts(
-        _ count: Int, minimumPerWorker: Int = 1, workers: Int = Parallel.workers, _ body: (Int, Range<Int>) -> Void
-    ) {
-        guard min(max(1, workers), max(1, count / max(1, minimumPerWorker))) > 1 else {
-            return forEachSlice(count, minimumPerWorker: minimumPerWorker, workers: 1, body)
-        }
-        BLAS.withProductsOnCallingThreads {
-            forEachSlice(count, minimumPerWorker: minimumPerWorker, workers: workers, body)
         }
     }
 }

@@ -141,7 +141,8 @@ public final class GroupedQueryAttention {
         dv.prepare(rows: mask.rows, cols: wk)
         dk.zero()
         dv.zero()
-        if scratch.count != Parallel.workers * t * t { scratch = [Float](repeating: 0, count: Parallel.workers * t * t) }
+        let workers = Parallel.workers  // read once: the buffer and the loop agree on it
+        if scratch.count != workers * t * t { scratch = [Float](repeating: 0, count: workers * t * t) }
         let scale = 1 / Float(hs).squareRoot()
         let mask = self.mask
         q.data.withUnsafeBufferPointer { pq in
@@ -155,7 +156,7 @@ public final class GroupedQueryAttention {
                                         scratch.withUnsafeMutableBufferPointer { psc in
                                             let (qs, ks, vs, ws, dos) = (pq.baseAddress!, pk.baseAddress!, pv.baseAddress!, pw.baseAddress!, pdo.baseAddress!)
                                             let (dqs, dks, dvs, sc) = (pdq.baseAddress!, pdk.baseAddress!, pdv.baseAddress!, psc.baseAddress!)
-                                            Parallel.forEachSlice(mask.sequences * nkv) { worker, pairs in
+                                            Parallel.forEachSlice(mask.sequences * nkv, workers: workers) { worker, pairs in
                                                 let dp = sc + worker * t * t
                                                 for pair in pairs {
                                                     let (b, g) = (pair / nkv, pair % nkv)

@@ -35,7 +35,8 @@ extension GroupedQueryAttention {
         rope.rotate(&k, heads: keyValueHeads) { p + $0 % t }
         var out = Matrix(rows: a.rows, cols: wq)
         let width = p + t
-        var rows = [Float](repeating: 0, count: Parallel.workers * t * width)
+        let workers = Parallel.workers  // read once: the buffers and the loop agree on it
+        var rows = [Float](repeating: 0, count: workers * t * width)
         let scale = 1 / Float(hs).squareRoot()
         q.data.withUnsafeBufferPointer { pq in
             k.data.withUnsafeBufferPointer { pk in
@@ -46,7 +47,7 @@ extension GroupedQueryAttention {
                                 rows.withUnsafeMutableBufferPointer { ps in
                                     let (qs, ks, vs, pks, pvs, os, sc) = (pq.baseAddress!, pk.baseAddress!, pv.baseAddress!, ppk.baseAddress!,
                                                                           ppv.baseAddress!, po.baseAddress!, ps.baseAddress!)
-                                    Parallel.forEachSlice(mask.sequences * nh) { worker, pairs in
+                                    Parallel.forEachSlice(mask.sequences * nh, workers: workers) { worker, pairs in
                                         let s = sc + worker * t * width
                                         for pair in pairs {
                                             let (b, h) = (pair / nh, pair % nh)

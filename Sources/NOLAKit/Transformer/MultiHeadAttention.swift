@@ -15,11 +15,11 @@
 ///     dS = P ⊙ (dP − rowsum(P ⊙ dP))          (the softmax's Jacobian, row by row)
 ///     dQ = s · dS K,   dK = s · dSᵀ Q         into `dqkv: (B·T, 3C)`, 0 at padded rows
 ///
-/// Every product is one BLAS call on strided views of `qkv` (no copies); the (sequence, head)
+/// Every product is BLAS on strided views of `qkv` (no copies); the (sequence, head)
 /// pairs run in parallel, each pair's products on the core that runs it
-/// (`Parallel.forEachSliceOfProducts`: OpenBLAS splitting a 128 × 128 product across cores again
-/// made a 2-thread step of 6 blocks × 256 spend 8 times the CPU time of one thread in attention). The probabilities of the last forward are kept for the
-/// backward and can be read (`probabilities(sequence:head:)`) to draw which token looks at which.
+/// (`BLAS.sgemmOnCallingThread`: OpenBLAS splitting a 128 × 128 product across cores again made a
+/// 2-thread step of 6 blocks × 256 spend 8 times the CPU time of one thread in attention). The
+/// probabilities of the last forward are kept for the backward and can be read (`probabilities(sequence:head:)`) to draw which token looks at which.
 public final class MultiHeadAttention {
     /// Number of heads `H`.
     public let heads: Int
@@ -69,7 +69,7 @@ public final class MultiHeadAttention {
             weights.withUnsafeMutableBufferPointer { pw in
                 output.data.withUnsafeMutableBufferPointer { po in
                     let (qkvBase, wBase, oBase) = (pqkv.baseAddress!, pw.baseAddress!, po.baseAddress!)
-                    Parallel.forEachSliceOfProducts(mask.sequences * nh) { _, pairs in
+                    Parallel.forEachSlice(mask.sequences * nh) { _, pairs in
                         for pair in pairs {
                             let (b, h) = (pair / nh, pair % nh)
                             forwardPair(
@@ -93,7 +93,7 @@ public final class MultiHeadAttention {
     ) {
         let (c, hs, t, n) = (dimension, headSize, mask.length, mask.lengths[b])
         if n > 0 {
-            BLAS.sgemm(
+            BLAS.sgemmOnCallingThread(
                 .none, .transpose, m: n, n: n, k: hs, alpha: 1 / Float(hs).squareRoot(), q, lda: 3 * c, q + c, ldb: 3 * c,
                 beta: 0, p, ldc: t)
             for i in 0..<n {
@@ -101,7 +101,7 @@ public final class MultiHeadAttention {
                 VectorMath.softmax(p + i * t, count: end)
                 (p + i * t + end).update(repeating: 0, count: t - end)
             }
-            BLAS.sgemm(.none, .none, m: n, n: hs, k: n, alpha: 1, p, lda: t, q + 2 * c, ldb: 3 * c, beta: 0, o, ldc: c)
+            BLAS.sgemmOnCallingThread(.none, .none, m: n, n: hs, k: n, alpha: 1, p, lda: t, q + 2 * c, ldb: 3 * c, beta: 0, o, ldc: c)
         }
         for i in n..<t {
             (p + i * t).update(repeating: 0, count: t)
@@ -132,7 +132,7 @@ public final class MultiHeadAttention {
                             let (qkvBase, wBase, doBase, dxBase, sBase) = (
                                 pqkv.baseAddress!, pw.baseAddress!, pdo.baseAddress!, pdx.baseAddress!, ps.baseAddress!
                             )
-                            Parallel.forEachSliceOfProducts(mask.sequences * nh, workers: workers) { worker, pairs in
+                            Parallel.forEachSlice(mask.sequences * nh, workers: workers) { worker, pairs in
                                 for pair in pairs {
                                     let (b, h) = (pair / nh, pair % nh)
                                     backwardPair(
@@ -161,8 +161,8 @@ public final class MultiHeadAttention {
         let (k, v, dk, dv) = (q + c, q + 2 * c, dq + c, dq + 2 * c)
         if n > 0 {
             // dP = dO Vᵀ,  dV = Pᵀ dO
-            BLAS.sgemm(.none, .transpose, m: n, n: n, k: hs, alpha: 1, dO, lda: c, v, ldb: 3 * c, beta: 0, dp, ldc: t)
-            BLAS.sgemm(.transpose, .none, m: n, n: hs, k: n, alpha: 1, p, lda: t, dO, ldb: c, beta: 0, dv, ldc: 3 * c)
+            BLAS.sgemmOnCallingThread(.none, .transpose, m: n, n: n, k: hs, alpha: 1, dO, lda: c, v, ldb: 3 * c, beta: 0, dp, ldc: t)
+            BLAS.sgemmOnCallingThread(.transpose, .none, m: n, n: hs, k: n, alpha: 1, p, lda: t, dO, ldb: c, beta: 0, dv, ldc: 3 * c)
             // dS = P ⊙ (dP − rowsum(P ⊙ dP)), in place of dP (0 outside the allowed keys).
             for i in 0..<n {
                 let (pr, dr) = (p + i * t, dp + i * t)
@@ -173,8 +173,8 @@ public final class MultiHeadAttention {
                 (dr + end).update(repeating: 0, count: n - end)
             }
             // dQ = s dS K,  dK = s dSᵀ Q
-            BLAS.sgemm(.none, .none, m: n, n: hs, k: n, alpha: scale, dp, lda: t, k, ldb: 3 * c, beta: 0, dq, ldc: 3 * c)
-            BLAS.sgemm(.transpose, .none, m: n, n: hs, k: n, alpha: scale, dp, lda: t, q, ldb: 3 * c, beta: 0, dk, ldc: 3 * c)
+            BLAS.sgemmOnCallingThread(.none, .none, m: n, n: hs, k: n, alpha: scale, dp, lda: t, k, ldb: 3 * c, beta: 0, dq, ldc: 3 * c)
+            BLAS.sgemmOnCallingThread(.transpose, .none, m: n, n: hs, k: n, alpha: scale, dp, lda: t, q, ldb: 3 * c, beta: 0, dk, ldc: 3 * c)
         }
         for i in n..<t {
             (dq + i * 3 * c).update(repeating: 0, count: hs)

@@ -9,9 +9,9 @@
 #
 # The commit's tree is exported (git archive) into DIR, this checkout's Benchmarks/Package.swift,
 # Tools/GPTSpeed, Tools/DecodeSpeed and pytorch/gpt_step.py are copied over it, and both tools
-# are built in release. gpt-speed's child mode uses only NOLAKit API that 96050c2 already had (its output checks of
-# later LessonKit are left out: NOLA_BASELINE);
-# decode-speed leaves its batched decoders out (NOLA_BASELINE).
+# are built in release. gpt-speed's child mode uses only NOLAKit API that 96050c2 already had (its
+# output checks of later LessonKit and its --phases mode are left out: NOLA_BASELINE); decode-speed
+# leaves its batched decoders out (NOLA_BASELINE).
 set -euo pipefail
 commit=${1:-96050c2}
 dir=${2:-/tmp/nola-baseline}

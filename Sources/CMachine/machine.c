@@ -114,3 +114,10 @@ int nola_openblas_restart_threads(void) {
     shutdown();
     return 1;
 }
+
+int nola_openblas_reread_environment(void) {
+    nola_void_function read_env = nola_lookup("openblas_read_env");
+    if (read_env == NULL || nola_lookup("blas_thread_shutdown_") == NULL) return 0;
+    read_env();
+    return nola_openblas_restart_threads();
+}

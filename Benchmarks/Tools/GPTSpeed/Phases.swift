@@ -94,6 +94,7 @@ extension GPTSpeed {
 
     /// Records one setting's phases in this process and prints them as one JSON line.
     func runPhasesChild(_ setting: String) throws {
+        BLASSetup.shortenThreadTimeout()  // as every lesson starts (MachineSetup)
         BLAS.threads = threadList.first ?? 1
         guard let size = shapes.first else { throw ValidationError("gpt-speed --child-phases: no --size") }
         let times = try size.timing(method: Self.method(setting)).phases(warmup: warmup, steps: steps)

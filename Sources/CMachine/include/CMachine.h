@@ -47,6 +47,12 @@ int nola_openblas_switch_core(const char *core);
 /// Returns 1 when it ran, 0 when OpenBLAS does not export the function.
 int nola_openblas_restart_threads(void);
 
+/// Has OpenBLAS read its environment again (`openblas_read_env`), after the caller set a variable
+/// such as `OPENBLAS_THREAD_TIMEOUT`, and restarts its worker threads (`blas_thread_shutdown_`;
+/// they are created again, reading the new values, at the next threaded call). Returns 1 when
+/// both entry points exist, else 0 (nothing done).
+int nola_openblas_reread_environment(void);
+
 /// Runs `iterations` rounds of 12 independent fused multiply-add chains on `width`-float registers
 /// (8: AVX2 and FMA; 16: AVX-512) and returns the floating-point operations done (2 per lane per
 /// FMA); 0 when the CPU lacks that width or this is not x86-64. `checksum` (may be NULL) receives

@@ -8,7 +8,10 @@ import NOLAKit
 ///    CPU newer than the library, say), switch to the best core it has, in this process, or by
 ///    restarting once (`BLASSetup`). One line says what was done and how to turn it off
 ///    (`NOLA_BLAS_CORE=keep`); nothing is printed when OpenBLAS chose well.
-/// 2. Subnormal floats are flushed to zero on this thread and on OpenBLAS's workers
+/// 2. OpenBLAS's idle workers sleep at once instead of spinning for about 0.1 s after each
+///    product (`BLASSetup.shortenThreadTimeout`), so that our own parallel loops get the cores;
+///    an `OPENBLAS_THREAD_TIMEOUT` of your own is kept.
+/// 3. Subnormal floats are flushed to zero on this thread and on OpenBLAS's workers
 ///    (`Subnormals`), as PyTorch's `set_flush_denormal(True)` does: a training step then never
 ///    slows down on gradients below 10⁻³⁸.
 public enum MachineSetup {
@@ -38,6 +41,7 @@ public enum MachineSetup {
             let failure = BLASSetup.restart(adding: environment)  // returns only if exec failed
             say("note: \(failure); going on with OpenBLAS's own choice.")
         }
+        BLASSetup.shortenThreadTimeout()
         Subnormals.flushToZeroEverywhere()
         return lines
     }()

@@ -127,6 +127,28 @@ public enum BLASSetup {
         return OpenBLASInfo.current.core
     }
 
+    /// `OPENBLAS_THREAD_TIMEOUT`: how long OpenBLAS's idle workers spin before they sleep,
+    /// 2^value cycles; OpenBLAS's default is 2^28 (about 0.1 s), its minimum 2^4.
+    public static let threadTimeoutVariable = "OPENBLAS_THREAD_TIMEOUT"
+
+    /// Has OpenBLAS's idle workers sleep at once (2^4 cycles) instead of spinning for about 0.1 s
+    /// after every threaded product, unless the environment sets `OPENBLAS_THREAD_TIMEOUT` itself.
+    /// A spinning worker holds a core that our own parallel loops between the products
+    /// (attention's pairs, GELU, LayerNorm) need: on 2 cores, at 4 blocks × 128 and 2 threads,
+    /// attention took 16.5 ms per step with spinning workers and 8.8 ms without (`gpt-speed
+    /// --phases`). The variable is set only while OpenBLAS reads it again, so that child
+    /// processes (PyTorch, a baseline build) start with their own defaults. Returns whether the
+    /// timeout was shortened. Call it only while no BLAS call runs.
+    ///
+    ///     BLASSetup.shortenThreadTimeout()   // once, at start (MachineSetup.prepare does)
+    @discardableResult
+    public static func shortenThreadTimeout() -> Bool {
+        guard ProcessEnvironment.current[threadTimeoutVariable] == nil else { return false }
+        setenv(threadTimeoutVariable, "4", 1)
+        defer { unsetenv(threadTimeoutVariable) }
+        return nola_openblas_reread_environment() != 0
+    }
+
     /// Replaces this process by a fresh run of the same program with the same arguments and
     /// `environment` added. Returns only on failure, with the reason.
     public static func restart(adding environment: [String: String]) -> String {

@@ -121,3 +121,10 @@ int nola_openblas_reread_environment(void) {
     read_env();
     return nola_openblas_restart_threads();
 }
+
+int nola_openblas_thread_timeout(void) {
+    nola_void_function symbol = nola_lookup("openblas_thread_timeout");
+    if (symbol == NULL) return -1;
+    int (*timeout)(void) = (int (*)(void))symbol;  // OpenBLAS declares it `int f(void)`
+    return timeout();
+}

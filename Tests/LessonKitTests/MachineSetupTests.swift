@@ -101,4 +101,21 @@ struct MachineSetupTests {
         let output = String(decoding: result?.standardOutputContent ?? [], as: UTF8.self)
         #expect(output.contains("lines 0 same true"), "\(output)")
     }
+
+    @Test("OpenBLAS's idle workers are set to sleep at once; a user's OPENBLAS_THREAD_TIMEOUT is kept; the variable is not left behind")
+    func threadTimeout() async throws {
+        let result = await #expect(processExitsWith: .success, observing: [\.standardOutputContent]) {
+            let before = BLASSetup.threadTimeout
+            MachineSetup.prepare()
+            print("before \(before.map(String.init) ?? "nil") after \(BLASSetup.threadTimeout.map(String.init) ?? "nil") left \(getenv("OPENBLAS_THREAD_TIMEOUT") != nil)")
+        }
+        let output = String(decoding: result?.standardOutputContent ?? [], as: UTF8.self)
+        #expect(output.contains("before 0 after 4 left false"), "\(output)")
+        let kept = await #expect(processExitsWith: .success, observing: [\.standardOutputContent]) {
+            setenv("OPENBLAS_THREAD_TIMEOUT", "12", 1)  // as if the user had set it
+            print("shortened \(BLASSetup.shortenThreadTimeout()) value \(String(cString: getenv("OPENBLAS_THREAD_TIMEOUT")))")
+        }
+        let keptOutput = String(decoding: kept?.standardOutputContent ?? [], as: UTF8.self)
+        #expect(keptOutput.contains("shortened false value 12"), "\(keptOutput)")
+    }
 }

@@ -53,6 +53,10 @@ int nola_openblas_restart_threads(void);
 /// both entry points exist, else 0 (nothing done).
 int nola_openblas_reread_environment(void);
 
+/// The thread timeout OpenBLAS last read from `OPENBLAS_THREAD_TIMEOUT` (`openblas_thread_timeout`;
+/// 0: not set, OpenBLAS's default), or -1 when it does not export the function.
+int nola_openblas_thread_timeout(void);
+
 /// Runs `iterations` rounds of 12 independent fused multiply-add chains on `width`-float registers
 /// (8: AVX2 and FMA; 16: AVX-512) and returns the floating-point operations done (2 per lane per
 /// FMA); 0 when the CPU lacks that width or this is not x86-64. `checksum` (may be NULL) receives

@@ -149,6 +149,13 @@ public enum BLASSetup {
         return nola_openblas_reread_environment() != 0
     }
 
+    /// The thread timeout OpenBLAS works with (the exponent; 0: its default, 2^28 cycles), or nil
+    /// when the loaded OpenBLAS does not say.
+    public static var threadTimeout: Int? {
+        let value = Int(nola_openblas_thread_timeout())
+        return value < 0 ? nil : value
+    }
+
     /// Replaces this process by a fresh run of the same program with the same arguments and
     /// `environment` added. Returns only on failure, with the reason.
     public static func restart(adding environment: [String: String]) -> String {

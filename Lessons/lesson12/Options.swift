@@ -20,7 +20,7 @@ struct Options: ParsableCommand {
     var beam: Int?
     @Option(name: .customLong("quant-mrs"), help: "Test MRs scored in the quantization cell (0: all of cell 5's; default 20, --full 100).")
     var quantMRs: Int?
-    @Option(help: "Epochs of adaptation per row (default 1, --full 2); the best point on the validation loss is kept.")
+    @Option(help: "Epochs of adaptation per row (default 1, --full 0.5); the best point on the validation loss is kept.")
     var epochs: Double?
     @Option(help: "Table 1 rows to run, comma-separated slugs (e.g. lora_r1,nola_qv_1; default: the run's own set).")
     var rows: String?

@@ -64,15 +64,15 @@ let fullTable4 = size.scale != .standard && !options.noTable4
 let sweepLabels = size.sweepFractions.map(fractionLabel)
 // The order jobs run in (and are dealt to --jobs shares): Table 1's first seed (the claim's rows
 // first: full fine-tuning, LoRA r=1, NOLA at r=1's count, ½, ¼, then LoRA r=4, NOLA at its count,
-// NOLA on the MLP), Table 1's other seeds, Table 3, the sweep's earlier bases, Table 4 — so a run
-// stopped early has the most important evidence.
+// NOLA on the MLP), Table 1's other seeds, the sweep's earlier bases (one seed each), Table 3,
+// Table 4 — so a run stopped early has the most important evidence.
 var plan: [(id: String, job: Job)] = [(JobID.base("1"), .base("1"))]
 let priority = ["frozen", "full", "lora_r1", "nola_qv_1", "nola_qv_half", "nola_qv_quarter", "lora_r4", "nola_qv_4x", "nola_mlp_1", "nola_mlp_half", "nola_mlp_quarter"]
 let ordered = rows.sorted { (priority.firstIndex(of: $0.slug) ?? priority.count) < (priority.firstIndex(of: $1.slug) ?? priority.count) }
 func table1Jobs(_ seed: UInt64) -> [(id: String, job: Job)] { ordered.filter { $0.trains || seed == size.seeds[0] }.map { (JobID.row($0.slug, seed: seed), .row($0, seed: seed)) } }
 plan += size.seeds.flatMap(table1Jobs)
-plan += size.seeds.flatMap { seed in table3Extra.map { (JobID.row($0.slug, seed: seed), Job.row($0, seed: seed)) } }
 plan += sweepLabels.flatMap { b in [(JobID.base(b), Job.base(b))] + sweepSlugs.map { slug in (JobID.sweep(slug, base: b), .sweep(table1.first { $0.slug == slug }!, base: b)) } }
+plan += size.seeds.flatMap { seed in table3Extra.map { (JobID.row($0.slug, seed: seed), Job.row($0, seed: seed)) } }
 plan += fullTable4 ? size.seeds.flatMap { seed in quantMethods.map { (JobID.quant($0.slug, seed: seed), Job.quant($0.method, seed: seed)) } } : []
 let grid: JobGrid<JobPayload>
 do {
@@ -150,7 +150,12 @@ if let b = bases["1"] {
         + b.tokenizer.encode(example).map { b.tokenizer.display($0) }.joined(separator: "|"))
 }
 if options.baseOnly {
-    for label in sweepLabels { _ = baseFacts(label) }
+    // Every base the jobs load, the finished one too (its facts may already be a result while
+    // its weights are not cached on this machine).
+    for label in ["1"] + sweepLabels {
+        _ = base(label)
+        _ = baseFacts(label)
+    }
     lesson.say("--base-only: the base\(sweepLabels.isEmpty ? " is" : "s are") cached; start the jobs now (e.g. with --jobs i/n in several processes).")
     lesson.finish(paperVsOurs: [])
     exit(0)

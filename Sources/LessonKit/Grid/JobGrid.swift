@@ -235,13 +235,16 @@ public final class JobGrid<Payload: Codable & Sendable> {
         return formatter.string(from: Date())
     }
 
-    /// "AMD EPYC 9B14, 2 cores" (from /proc/cpuinfo where there is one).
+    /// "AMD EPYC 9B14, 2 cores, 2 BLAS threads" (from /proc/cpuinfo where there is one). The
+    /// thread count matters to the last bits: OpenBLAS rounds some products differently on 1 thread
+    /// than on 2, so a job is repeatable bit for bit at the same count.
     static var machine: String {
         let cores = ProcessInfo.processInfo.activeProcessorCount
         let model = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?
             .split(separator: "\n").first { $0.hasPrefix("model name") }?
             .split(separator: ":", maxSplits: 1).last?.trimmingCharacters(in: .whitespaces)
-        return "\(model ?? "unknown CPU"), \(cores) core\(cores == 1 ? "" : "s")"
+        let threads = BLAS.threads
+        return "\(model ?? "unknown CPU"), \(cores) core\(cores == 1 ? "" : "s"), \(threads) BLAS thread\(threads == 1 ? "" : "s")"
     }
 }
 

@@ -33,6 +33,19 @@ struct FigureTests {
         #expect(script.num(0.5) == "0.5")
     }
 
+    @Test("a descending x axis: the range written from high to low, or reversed when gnuplot chooses it")
+    func descendingX() {
+        var f = Figure("d", title: "t", x: "loss", y: "BLEU")
+        f.add(.lines("a", x: [3, 2, 1], y: [1, 2, 3]))
+        f.xRange = 0.5...3.5
+        f.xDescending = true
+        #expect(GnuplotScript(figure: f, lessonName: "lesson00").scriptText().contains("set xrange [3.5:0.5]"))
+        f.xRange = nil
+        #expect(GnuplotScript(figure: f, lessonName: "lesson00").scriptText().contains("set xrange [*:*] reverse"))
+        f.xDescending = false
+        #expect(!GnuplotScript(figure: f, lessonName: "lesson00").scriptText().contains("set xrange"))
+    }
+
     @Test("the histogram is a density: its area is one")
     func histogramArea() {
         let s = Series.histogram("h", samples: (0..<1000).map { Double($0) / 1000 }, bins: 10, range: 0...1)

@@ -28,6 +28,8 @@ public struct Figure: Sendable {
     public var logBase = 10
     /// Fixed x range; `nil` lets gnuplot choose.
     public var xRange: ClosedRange<Double>?
+    /// The x axis runs from high to low (a loss that gets better to the right).
+    public var xDescending = false
     /// Fixed y range; `nil` lets gnuplot choose.
     public var yRange: ClosedRange<Double>?
     /// Explicit x tics `(position, label)`, for categories or powers of two.

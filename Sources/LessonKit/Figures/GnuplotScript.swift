@@ -138,7 +138,12 @@ struct GnuplotScript {
         s.append("set ylabel \(quoted(f.yLabel))")
         if f.logX { s.append("set logscale x \(f.logBase)") }
         if f.logY { s.append("set logscale y \(f.logBase)") }
-        if let r = f.xRange { s.append("set xrange [\(num(r.lowerBound)):\(num(r.upperBound))]") }
+        if let r = f.xRange {
+            let (from, to) = f.xDescending ? (r.upperBound, r.lowerBound) : (r.lowerBound, r.upperBound)
+            s.append("set xrange [\(num(from)):\(num(to))]")
+        } else if f.xDescending {
+            s.append("set xrange [*:*] reverse")
+        }
         if let r = f.yRange {
             // A heat map's row 0 is at the top.
             let (from, to) = hasHeatMap ? (r.upperBound, r.lowerBound) : (r.lowerBound, r.upperBound)

@@ -286,7 +286,8 @@ showTable3(report, table3: table3)
 // 2021): the better the pretraining, the fewer numbers fine-tuning needs. Test it: take earlier
 // checkpoints of the base's own pretraining run — from the random initialization to the finished
 // base — and adapt each with full fine-tuning, LoRA r=1 and NOLA QV at 1, ½ and ¼ of its count
-// (one seed). If the claim's mechanism holds, NOLA ¼ − LoRA r=1 closes as the base improves.
+// (one seed); and, where its own --full run has results, a wider base (--base-shape 6x256).
+// If the claim's mechanism holds, NOLA ¼ − LoRA r=1 closes as the base improves.
 lesson.cell(9, "When does a small budget suffice? Bases of rising quality")
 showSweep(report, labels: sweepLabels, others: OtherBase.find(beside: size, rules: options.quantRules, lesson: lesson))
 

@@ -176,26 +176,32 @@ func fraction(_ label: String) -> Double {
 
 /// Cell 9: the sweep's table and its two figures (BLEU, and NOLA's gap to LoRA r=1, against the
 /// base's validation loss).
-@MainActor func showSweep(_ r: Report, labels: [String]) {
+@MainActor func showSweep(_ r: Report, labels: [String], others: [OtherBase]) {
     guard !labels.isEmpty else {
         lesson.say("(--full runs this cell: \(size.sweepFractionsText) bases × \(sweepSlugs.count) rows, one seed.)")
         return
     }
-    /// (label, validation loss, BLEU by slug) for each base, from the worst to the best (the
-    /// finished base's jobs are Table 1's, seed 1).
-    let points: [(String, Double, [String: Double])] = (labels + ["1"]).compactMap { label in
+    /// (name, validation loss, BLEU by slug) for each base, from the worst to the best (the
+    /// finished base's jobs are Table 1's, seed 1; a wider base's are its own run's, seed 1).
+    let own: [(String, Double, [String: Double])] = (labels + ["1"]).compactMap { label in
         guard let facts = r.grid.results[JobID.base(label)]?.payload.base else { return nil }
         let bleu = sweepSlugs.reduce(into: [String: Double]()) { out, slug in
             let id = label == "1" ? JobID.row(slug, seed: size.seeds[0]) : JobID.sweep(slug, base: label)
             if let b = r.grid.results[id]?.payload.scores?.bleu { out[slug] = 100 * b }
         }
-        return (label, facts.validationLoss, bleu)
-    }.sorted { $0.1 > $1.1 }  // from the worst base to the best: the lines run left to right
+        return (label == "0" ? "random initialization" : label == "1" ? "finished (the lesson's base)" : label, facts.validationLoss, bleu)
+    }
+    let wider = others.map { ("a wider base, \($0.shape) (\(Format.count($0.parameters)) parameters)", $0.validationLoss, $0.bleu) }
+    let points = (own + wider).sorted { $0.1 > $1.1 }  // from the worst base to the best: the lines run left to right
+    for o in others {
+        lesson.say("The wider base's point is its own --full run (--base-shape \(o.shape.replacingOccurrences(of: " × ", with: "x"))), "
+            + "read from \(o.folder): \(o.bleu.count) of \(sweepSlugs.count) rows present.")
+    }
     let names = ["full", "LoRA r=1", "NOLA 1", "NOLA ½", "NOLA ¼"]
-    var table = Table(["base (part of its pretraining)", "validation loss"] + names + ["NOLA ¼ − LoRA r=1", "NOLA ½ − LoRA r=1"])
-    for (label, loss, bleu) in points {
+    var table = Table(["base (part of its pretraining run)", "validation loss"] + names + ["NOLA ¼ − LoRA r=1", "NOLA ½ − LoRA r=1"])
+    for (name, loss, bleu) in points {
         func gap(_ slug: String) -> Double? { bleu[slug].flatMap { a in bleu["lora_r1"].map { a - $0 } } }
-        table.row([label == "0" ? "random initialization" : label == "1" ? "finished (the lesson's base)" : label, Format.fixed(loss, 3)]
+        table.row([name, Format.fixed(loss, 3)]
                   + sweepSlugs.map { bleu[$0].map { Format.fixed($0, 1) } ?? "—" } + [signed(gap("nola_qv_quarter"), 1), signed(gap("nola_qv_half"), 1)])
     }
     lesson.show(table)

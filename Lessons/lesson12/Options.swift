@@ -32,6 +32,11 @@ struct Options: ParsableCommand {
     var noTable4 = false
     @Flag(name: .customLong("table4-only"), help: "Run cell 10's jobs (Table 4) alone.")
     var table4Only = false
+    @Option(name: .customLong("base-shape"), help: ArgumentHelp(
+        "The base GPT's blocks × width, e.g. 6x256 (heads: width / 32; default 4x128, --quick 2x48); "
+            + "a --full run on another shape keeps its results in a folder of its own (results/e2e-full-l6c256).",
+        valueName: "LxC"))
+    var baseShape: String?
     @Flag(name: .customLong("base-only"), help: "Pretrain (or load) and cache the run's base GPTs, then stop: do it once before starting several --jobs processes.")
     var baseOnly = false
 
@@ -49,6 +54,7 @@ struct Options: ParsableCommand {
             }
             if table4Only { throw ValidationError("--rows chooses Table 1's rows and --table4-only runs no Table 1 row; pass one of them.") }
         }
+        _ = try parsedBaseShape()
         if baseOnly && grid.fromResults { throw ValidationError("--base-only pretrains and --from-results runs nothing; pass one of them.") }
         if noTable4 && table4Only { throw ValidationError("--no-table4 and --table4-only exclude each other; pass one.") }
         if let epochs, !(epochs > 0 && epochs <= 50) { throw ValidationError("--epochs must be above 0 and at most 50, e.g. --epochs 3.") }
@@ -83,6 +89,17 @@ struct Options: ParsableCommand {
         return rules
     }
     var quantRules: [QuantRule] { (try? parsedQuantRules()) ?? [] }
+
+    /// `--base-shape` as (blocks, width), nil when not given: "6x256" → (6, 256).
+    func parsedBaseShape() throws -> (layers: Int, width: Int)? {
+        guard let baseShape else { return nil }
+        let parts = baseShape.lowercased().split(separator: "x", omittingEmptySubsequences: false)
+        guard parts.count == 2, let layers = Int(parts[0]), let width = Int(parts[1]),
+              (1...24).contains(layers), (32...1024).contains(width), width % 32 == 0 else {
+            throw ValidationError("--base-shape: '\(baseShape)' is not BLOCKSxWIDTH with 1–24 blocks and a width of 32–1024 in steps of 32, e.g. --base-shape 6x256.")
+        }
+        return (layers, width)
+    }
 }
 
 /// A scale rule of cell 10, one scale per tensor or per group of `group` coefficients.

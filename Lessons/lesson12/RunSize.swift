@@ -21,7 +21,7 @@ struct RunSize {
     /// What the base is pretrained on: all the data (the same base for every scale but --quick,
     /// whose tiny base reads `data`).
     let baseData: E2EData
-    let pretraining: E2EBaseModel.Pretraining
+    private(set) var pretraining: E2EBaseModel.Pretraining
     /// Steps of the base's pretraining run whose bases the sweep (cell 9) adapts, besides the
     /// finished base; empty: no sweep.
     let sweepFractions: [Double]
@@ -31,7 +31,7 @@ struct RunSize {
     /// Test MRs scored in cell 10.
     let quantMRs: Int
     /// The results folder (nil: results are not kept).
-    let resultsFolder: String?
+    private(set) var resultsFolder: String?
 
     init(options: Options, scale: Scale, seed: UInt64, data all: E2EData) {
         self.scale = scale
@@ -56,11 +56,30 @@ struct RunSize {
             p.records = real ? 15_000 : 1_500
             p.epochs = real ? 2 : 8
         }
+        if let shape = try? options.parsedBaseShape() {
+            (p.layers, p.embedding, p.heads) = (shape.layers, shape.width, shape.width / 32)
+        }
         pretraining = p
         sweepFractions = scale == .full && options.rows == nil && !options.table4Only ? [1.0 / 2, 1.0 / 8, 1.0 / 32, 0] : []
         quantMRs = min(testMRs, options.quantMRs.map { $0 == 0 ? Int.max : $0 } ?? scale.pick(quick: testMRs, standard: 20, full: 100))
         resultsFolder = options.grid.resultsFolder
-            ?? (scale == .full ? "Lessons/lesson12/results/\(real ? "e2e" : "synthetic")-full" : nil)
+            ?? (scale == .full ? "Lessons/lesson12/results/\(real ? "e2e" : "synthetic")-full" + Self.shapeSuffix(p) : nil)
+    }
+
+    /// The same run on a base of `layers` blocks of `width` (heads: width / 32), its results in
+    /// that shape's own --full folder: how cell 9 reads the --full results of a wider base.
+    func reshaped(layers: Int, width: Int) -> RunSize {
+        var other = self
+        (other.pretraining.layers, other.pretraining.embedding, other.pretraining.heads) = (layers, width, width / 32)
+        other.resultsFolder = resultsFolder.map { $0 + Self.shapeSuffix(other.pretraining) }
+        return other
+    }
+
+    /// "" for the default base's shape (4 × 128), "-l6c256" for another: a --full run on another
+    /// base keeps its results apart.
+    static func shapeSuffix(_ p: E2EBaseModel.Pretraining) -> String {
+        let standard = E2EBaseModel.Pretraining()
+        return (p.layers, p.embedding) == (standard.layers, standard.embedding) ? "" : "-l\(p.layers)c\(p.embedding)"
     }
 
     /// The rows Table 1 runs: `--rows`, else all of them in `--full`, else the four that answer

@@ -20,6 +20,8 @@
 //      --results DIR --jobs i/n --from-results --base-only   (the job grid; --full keeps its
 //                                          results in Lessons/lesson12/results/<data>-full)
 //      --seeds N --test-mrs N --beam N --epochs X --rows lora_r1,nola_qv_1 --quant-rules absmax,mse
+//      --base-shape 6x256                  (a wider base; --full keeps its results apart, and
+//                                          cell 9 of the default-shape --full run reads them)
 //
 // The real E2E files go in data/e2e/ (see data/README.md); the base GPT is cached in data/cache/.
 
@@ -284,9 +286,10 @@ showTable3(report, table3: table3)
 // 2021): the better the pretraining, the fewer numbers fine-tuning needs. Test it: take earlier
 // checkpoints of the base's own pretraining run — from the random initialization to the finished
 // base — and adapt each with full fine-tuning, LoRA r=1 and NOLA QV at 1, ½ and ¼ of its count
-// (one seed). If the claim's mechanism holds, NOLA ¼ − LoRA r=1 closes as the base improves.
+// (one seed); and, where its own --full run has results, a wider base (--base-shape 6x256).
+// If the claim's mechanism holds, NOLA ¼ − LoRA r=1 closes as the base improves.
 lesson.cell(9, "When does a small budget suffice? Bases of rising quality")
-showSweep(report, labels: sweepLabels)
+showSweep(report, labels: sweepLabels, others: OtherBase.find(beside: size, rules: options.quantRules, lesson: lesson))
 
 // MARK: - 10. Quantized coefficients on the GPT (Table 4)
 // The paper's Table 4: LoRA QV r=1 against NOLA QV rank 4 with 0.78 of its count (its 144K /

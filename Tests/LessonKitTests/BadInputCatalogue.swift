@@ -138,6 +138,8 @@ extension BadInput {
                  action: .lesson("lesson12", ["--test-mrs=-5"]), exit: 64, names: ["--test-mrs must be 0 (all) or a positive count"]),
         BadInput(id: "flag-lesson12-beam", area: .flags, input: "lesson12 --beam 0",
                  action: .lesson("lesson12", ["--beam", "0"]), exit: 64, names: ["--beam must be from 1 to 32"]),
+        BadInput(id: "flag-lesson12-base-shape", area: .flags, input: "lesson12 --base-shape 6x25",
+                 action: .lesson("lesson12", ["--base-shape", "6x25"]), exit: 64, names: ["--base-shape: '6x25' is not BLOCKSxWIDTH"]),
         BadInput(id: "flag-lesson12-quant-mrs", area: .flags, input: "lesson12 --quant-mrs -1",
                  action: .lesson("lesson12", ["--quant-mrs=-1"]), exit: 64, names: ["--quant-mrs must be 0 (all) or a positive count"]),
         BadInput(id: "flag-lesson12-rows", area: .flags, input: "lesson12 --rows lora_r2",

@@ -195,7 +195,8 @@ func fraction(_ label: String) -> Double {
     let points = (own + wider).sorted { $0.1 > $1.1 }  // from the worst base to the best: the lines run left to right
     for o in others {
         lesson.say("The wider base's point is its own --full run (--base-shape \(o.shape.replacingOccurrences(of: " × ", with: "x"))), "
-            + "read from \(o.folder): \(o.bleu.count) of \(sweepSlugs.count) rows present.")
+            + "read from \(o.folder): \(o.bleu.count) of \(sweepSlugs.count) rows present. Its counts are its own: LoRA r=1 "
+            + "trains 2 × blocks × 2 × width numbers, more on a wider base, so that point is not at the lesson's budget.")
     }
     let names = ["full", "LoRA r=1", "NOLA 1", "NOLA ½", "NOLA ¼"]
     var table = Table(["base (part of its pretraining run)", "validation loss"] + names + ["NOLA ¼ − LoRA r=1", "NOLA ½ − LoRA r=1"])

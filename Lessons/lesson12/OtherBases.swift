@@ -28,16 +28,17 @@ struct OtherBase {
             let shape = name.dropFirst(prefix.count).split(separator: "c")
             guard shape.count == 2, let layers = Int(shape[0]), let width = Int(shape[1]) else { return nil }
             let other = size.reshaped(layers: layers, width: width)
+            let otherFolder = own.deletingLastPathComponent().appendingPathComponent(name)
             do {
                 let grid = try JobGrid<JobPayload>(lesson: "lesson12", protocol: RunSize.protocolVersion, configuration: other.configuration(rules: rules),
-                                                   folder: URL(fileURLWithPath: other.resultsFolder!), mode: .fromResults)
+                                                   folder: otherFolder, mode: .fromResults)
                 try grid.plan([JobID.base("1")] + sweepSlugs.map { JobID.row($0, seed: size.seeds[0]) })
                 guard let base = grid.results[JobID.base("1")]?.payload.base else { return nil }
                 let bleu = sweepSlugs.reduce(into: [String: Double]()) { out, slug in
                     if let b = grid.results[JobID.row(slug, seed: size.seeds[0])]?.payload.scores?.bleu { out[slug] = 100 * b }
                 }
                 return OtherBase(shape: "\(layers) × \(width)", parameters: base.parameters, validationLoss: base.validationLoss,
-                                 bleu: bleu, folder: grid.folder!.relativeDisplayPath)
+                                 bleu: bleu, folder: otherFolder.relativeDisplayPath)
             } catch {
                 lesson.warn("cell 9 leaves out \(name): \(error)")
                 return nil

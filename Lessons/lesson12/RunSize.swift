@@ -31,7 +31,7 @@ struct RunSize {
     /// Test MRs scored in cell 10.
     let quantMRs: Int
     /// The results folder (nil: results are not kept).
-    private(set) var resultsFolder: String?
+    let resultsFolder: String?
 
     init(options: Options, scale: Scale, seed: UInt64, data all: E2EData) {
         self.scale = scale
@@ -56,9 +56,7 @@ struct RunSize {
             p.records = real ? 15_000 : 1_500
             p.epochs = real ? 2 : 8
         }
-        if let shape = try? options.parsedBaseShape() {
-            (p.layers, p.embedding, p.heads) = (shape.layers, shape.width, shape.width / 32)
-        }
+        if let shape = try? options.parsedBaseShape() { p = Self.shaped(p, layers: shape.layers, width: shape.width) }
         pretraining = p
         sweepFractions = scale == .full && options.rows == nil && !options.table4Only ? [1.0 / 2, 1.0 / 8, 1.0 / 32, 0] : []
         quantMRs = min(testMRs, options.quantMRs.map { $0 == 0 ? Int.max : $0 } ?? scale.pick(quick: testMRs, standard: 20, full: 100))
@@ -66,13 +64,19 @@ struct RunSize {
             ?? (scale == .full ? "Lessons/lesson12/results/\(real ? "e2e" : "synthetic")-full" + Self.shapeSuffix(p) : nil)
     }
 
-    /// The same run on a base of `layers` blocks of `width` (heads: width / 32), its results in
-    /// that shape's own --full folder: how cell 9 reads the --full results of a wider base.
+    /// The same run on a base of `layers` blocks of `width` (heads: width / 32): the configuration
+    /// cell 9 reads a wider base's own --full results with.
     func reshaped(layers: Int, width: Int) -> RunSize {
         var other = self
-        (other.pretraining.layers, other.pretraining.embedding, other.pretraining.heads) = (layers, width, width / 32)
-        other.resultsFolder = resultsFolder.map { $0 + Self.shapeSuffix(other.pretraining) }
+        other.pretraining = Self.shaped(pretraining, layers: layers, width: width)
         return other
+    }
+
+    /// `p` with `layers` blocks of `width`, one head per 32 channels (`--base-shape`).
+    static func shaped(_ p: E2EBaseModel.Pretraining, layers: Int, width: Int) -> E2EBaseModel.Pretraining {
+        var q = p
+        (q.layers, q.embedding, q.heads) = (layers, width, width / 32)
+        return q
     }
 
     /// "" for the default base's shape (4 × 128), "-l6c256" for another: a --full run on another

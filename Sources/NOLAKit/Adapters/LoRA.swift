@@ -60,20 +60,31 @@ public final class LoRAAdapter: LinearAdapter {
         transformed.map { Matrix(rows: p.value.rows, cols: p.value.cols, data: $0.values) } ?? p.value
     }
 
-    /// `y += (c/r) · (x Aᵀ) Bᵀ`.  `x: (batch, in)`, `y: (batch, out)`.
+    /// `y += Δ(x)`.  `x: (batch, in)`, `y: (batch, out)`.
     public func forward(_ x: Matrix, adding y: inout Matrix) {
+        forward(x, adding: &y, columns: 0..<y.cols)
+    }
+
+    /// `backward(_:columns:input:addingTo:)` over all of `dy: (batch, out)`.
+    public func backward(_ dy: Matrix, input x: Matrix, addingTo dx: inout Matrix?) {
+        backward(dy, columns: 0..<dy.cols, input: x, addingTo: &dx)
+    }
+
+    /// `y[:, columns] += (c/r) · (x Aᵀ) Bᵀ`.  `x: (batch, in)`, `y: (batch, width)`, `out` columns.
+    public func forward(_ x: Matrix, adding y: inout Matrix, columns: Range<Int>) {
         let factors = transformedFactors()
         transformedA = factors?.a
         transformedB = factors?.b
-        update.forward(x, a: used(a, transformedA), b: used(b, transformedB), scale: scale, adding: &y)
+        update.forward(x, a: used(a, transformedA), b: used(b, transformedB), scale: scale, adding: &y, columns: columns)
     }
 
-    /// `dA += dhᵀ x`, `dB += (c/r) dyᵀ h`, `dx += dh A` with `dh = (c/r) dy B`.
-    public func backward(_ dy: Matrix, input x: Matrix, addingTo dx: inout Matrix?) {
+    /// From `dy[:, columns]`: `dA += dhᵀ x`, `dB += (c/r) dyᵀ h`, `dx += dh A` with `dh = (c/r) dy B`.
+    public func backward(_ dy: Matrix, columns: Range<Int>, input x: Matrix, addingTo dx: inout Matrix?) {
         prepare(&dA, like: a, when: a.isTrainable)
         prepare(&dB, like: b, when: b.isTrainable)
         update.backward(
-            dy, input: x, a: used(a, transformedA), b: used(b, transformedB), scale: scale, dA: &dA, dB: &dB, dx: &dx)
+            dy, columns: columns, input: x, a: used(a, transformedA), b: used(b, transformedB), scale: scale,
+            dA: &dA, dB: &dB, dx: &dx)
         if dA != nil { applyGradientMask(transformedA?.gradientMask, to: &dA!.data) }
         if dB != nil { applyGradientMask(transformedB?.gradientMask, to: &dB!.data) }
         if let dA { BLAS.axpy(1, dA, &a.grad) }

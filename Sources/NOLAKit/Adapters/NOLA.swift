@@ -107,16 +107,26 @@ public final class NOLAAdapter: LinearAdapter {
         return ((a, b), alphas.gradientMask, betas.gradientMask)
     }
 
-    /// `y += (c/r) · (x Aᵀ) Bᵀ` with `A`, `B` combined from the basis.
+    /// `y += Δ(x)`.  `x: (batch, in)`, `y: (batch, out)`.
     public func forward(_ x: Matrix, adding y: inout Matrix) {
+        forward(x, adding: &y, columns: 0..<y.cols)
+    }
+
+    /// `backward(_:columns:input:addingTo:)` over all of `dy: (batch, out)`.
+    public func backward(_ dy: Matrix, input x: Matrix, addingTo dx: inout Matrix?) {
+        backward(dy, columns: 0..<dy.cols, input: x, addingTo: &dx)
+    }
+
+    /// `y[:, columns] += (c/r) · (x Aᵀ) Bᵀ` with `A`, `B` combined from the basis.
+    public func forward(_ x: Matrix, adding y: inout Matrix, columns: Range<Int>) {
         let combined = combine()
         (a, b) = combined.factors
         (alphaMask, betaMask) = (combined.alphaMask, combined.betaMask)
-        update.forward(x, a: a, b: b, scale: scale, adding: &y)
+        update.forward(x, a: a, b: b, scale: scale, adding: &y, columns: columns)
     }
 
-    /// `dβ += S_B vec(dB)`, `dα += S_A vec(dA)`, `dx += dh A`.
-    public func backward(_ dy: Matrix, input x: Matrix, addingTo dx: inout Matrix?) {
+    /// From `dy[:, columns]`: `dβ += S_B vec(dB)`, `dα += S_A vec(dA)`, `dx += dh A`.
+    public func backward(_ dy: Matrix, columns: Range<Int>, input x: Matrix, addingTo dx: inout Matrix?) {
         prepare(&dA, like: a0, when: alpha.isTrainable)
         if beta.isTrainable {
             if dB == nil { dB = Matrix(rows: 0, cols: 0) }
@@ -124,7 +134,7 @@ public final class NOLAAdapter: LinearAdapter {
         } else {
             dB = nil
         }
-        update.backward(dy, input: x, a: a, b: b, scale: scale, dA: &dA, dB: &dB, dx: &dx)
+        update.backward(dy, columns: columns, input: x, a: a, b: b, scale: scale, dA: &dA, dB: &dB, dx: &dx)
         if let dA { project(dA, on: basisA, mask: alphaMask, addingTo: alpha) }
         if let dB { project(dB, on: basisB, mask: betaMask, addingTo: beta) }
     }

@@ -8,17 +8,14 @@
 ///     ΔW        rows s..<e of the layer's ΔW are Δ's; the other rows are zero
 ///
 /// Slices must not overlap. The layer sees one adapter (this object), so merging
-/// (`Linear.mergeAdapter`) and the `parameters` list work unchanged. Each slice is copied into and
-/// out of a `(batch, e − s)` buffer: `O(batch · (e − s))` per pass, small beside the products.
+/// (`Linear.mergeAdapter`) and the `parameters` list work unchanged. Each adapter reads and writes
+/// its own columns (`LinearAdapter.forward(_:adding:columns:)`): LoRA and NOLA in place, others
+/// through a copy.
 public final class OutputSliceAdapters: LinearAdapter {
     /// Outputs of the layer, `out`.
     public let outputs: Int
     /// The slices in the order they were added.
     public private(set) var slices: [(outputs: Range<Int>, site: String, adapter: any LinearAdapter)] = []
-
-    /// Reused `(batch, e − s)` buffers, one per slice.
-    private var sliceOutputs: [Matrix] = []
-    private var sliceGradients: [Matrix] = []
 
     /// An empty set of slices for a layer with `outputs` outputs.
     public init(outputs: Int) {
@@ -34,8 +31,6 @@ public final class OutputSliceAdapters: LinearAdapter {
             !slices.contains { $0.outputs.overlaps(range) },
             "OutputSliceAdapters: \(site) outputs \(range) overlap an adapter already attached")
         slices.append((range, site, adapter))
-        sliceOutputs.append(Matrix(rows: 0, cols: 0))
-        sliceGradients.append(Matrix(rows: 0, cols: 0))
     }
 
     /// The adapter on exactly `range`, or nil.
@@ -48,20 +43,12 @@ public final class OutputSliceAdapters: LinearAdapter {
 
     /// `y[:, s..<e] += Δ(x)` for every slice.
     public func forward(_ x: Matrix, adding y: inout Matrix) {
-        for (i, slice) in slices.enumerated() {
-            sliceOutputs[i].prepare(rows: x.rows, cols: slice.outputs.count)
-            sliceOutputs[i].zero()
-            slice.adapter.forward(x, adding: &sliceOutputs[i])
-            Self.addColumns(sliceOutputs[i], into: &y, at: slice.outputs.lowerBound)
-        }
+        for slice in slices { slice.adapter.forward(x, adding: &y, columns: slice.outputs) }
     }
 
     /// Each slice's backward from its columns of `dy`.
     public func backward(_ dy: Matrix, input x: Matrix, addingTo dx: inout Matrix?) {
-        for (i, slice) in slices.enumerated() {
-            Self.copyColumns(dy, slice.outputs, into: &sliceGradients[i])
-            slice.adapter.backward(sliceGradients[i], input: x, addingTo: &dx)
-        }
+        for slice in slices { slice.adapter.backward(dy, columns: slice.outputs, input: x, addingTo: &dx) }
     }
 
     /// `ΔW: (out, in)`, each slice's `ΔW` in its rows, zeros elsewhere.

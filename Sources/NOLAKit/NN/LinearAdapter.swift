@@ -21,6 +21,15 @@ public protocol LinearAdapter: AnyObject {
     /// `dy ΔW` to it (`dx: (batch, in)`). `dx` is nil when the layer skips its input gradient.
     func backward(_ dy: Matrix, input x: Matrix, addingTo dx: inout Matrix?)
 
+    /// `y[:, columns] += Δ(x)` for an adapter of `columns.count` outputs inside a wider output
+    /// `y: (batch, width)`: how GPT's query and value get adapters of their own in the fused
+    /// `c_attn` (`OutputSliceAdapters`). The default copies through a `(batch, out)` buffer;
+    /// LoRA and NOLA read and write the columns in place.
+    func forward(_ x: Matrix, adding y: inout Matrix, columns: Range<Int>)
+
+    /// `backward` from the columns `columns` of `dy: (batch, width)`; the default copies them out.
+    func backward(_ dy: Matrix, columns: Range<Int>, input x: Matrix, addingTo dx: inout Matrix?)
+
     /// The adapter's tensors, trainable and frozen.
     var parameters: [Parameter] { get }
 
@@ -43,6 +52,18 @@ public protocol LinearAdapter: AnyObject {
 }
 
 extension LinearAdapter {
+    public func forward(_ x: Matrix, adding y: inout Matrix, columns: Range<Int>) {
+        var part = Matrix(rows: x.rows, cols: columns.count)
+        forward(x, adding: &part)
+        OutputSliceAdapters.addColumns(part, into: &y, at: columns.lowerBound)
+    }
+
+    public func backward(_ dy: Matrix, columns: Range<Int>, input x: Matrix, addingTo dx: inout Matrix?) {
+        var part = Matrix(rows: 0, cols: 0)
+        OutputSliceAdapters.copyColumns(dy, columns, into: &part)
+        backward(part, input: x, addingTo: &dx)
+    }
+
     public func effectiveWeight(base w: Matrix, into effective: inout Matrix) -> Bool { false }
     public var needsEffectiveWeightGradient: Bool { false }
     public func backward(effectiveWeightGradient g: Matrix) {}

@@ -72,6 +72,17 @@ struct AdapterLowRankTests {
         #expect(onlyB!.data == dB!.data)
     }
 
+    @Test("an empty batch: y untouched, dA and dB zero")
+    func emptyBatch() {
+        let x = Matrix(rows: 0, cols: 6), a = randomMatrix(2, 6, seed: 2), b = randomMatrix(4, 2, seed: 3)
+        var y = Matrix(rows: 0, cols: 4), update = LowRankUpdate()
+        update.forward(x, a: a, b: b, scale: 1, adding: &y, columns: 0..<4)
+        #expect(update.h.rows == 0 && update.h.cols == 2)
+        var dA: Matrix? = randomMatrix(2, 6, seed: 7), dB: Matrix? = randomMatrix(4, 2, seed: 8), dx: Matrix? = Matrix(rows: 0, cols: 6)
+        update.backward(Matrix(rows: 0, cols: 4), columns: 0..<4, input: x, a: a, b: b, scale: 1, dA: &dA, dB: &dB, dx: &dx)
+        #expect(dA!.data == [Float](repeating: 0, count: 12) && dB!.data == [Float](repeating: 0, count: 8))
+    }
+
     @Test("the same bits on one thread and on two (blocks of rows, summed in order)")
     func sameBitsOnAnyThreadCount() async {
         let result = await #expect(processExitsWith: .success, observing: [\.standardOutputContent]) {

@@ -36,6 +36,7 @@ struct LowRankUpdate {
         let (n, inputs, r, outputs) = (x.rows, x.cols, a.rows, columns.count)
         checkShapes(x, a: a, b: b, y, columns: columns)
         h.prepare(rows: n, cols: r)
+        guard n > 0 else { return }
         let rows = Self.blockRows(rank: r, inputs: inputs, outputs: outputs)
         let width = y.cols, first = columns.lowerBound
         x.data.withUnsafeBufferPointer { px in

@@ -1,5 +1,5 @@
 import Foundation
-import NOLAKit
+@testable import NOLAKit
 import Testing
 
 @Suite("GPT training: clipping, AdamW steps, divergence, memory")
@@ -25,6 +25,51 @@ struct TransformerTrainingTests {
         // A NaN gradient gives a NaN norm and is not "clipped" into numbers.
         b.grad = Matrix([[.nan]])
         #expect(GradientClipping.clip([a, b], maxNorm: 1).isNaN)
+    }
+
+    @Test("sum of squares: known answers across the 16-lane and 4,096-value block edges")
+    func sumOfSquaresKnownAnswers() {
+        func sum(_ values: [Float]) -> Double { values.withUnsafeBufferPointer { GradientClipping.sumOfSquares($0) } }
+        #expect(sum([]) == 0)
+        #expect(sum([3, 4]) == 25)
+        // n values of 0.5²: exactly n/4 in Float and Double, whatever the lanes and blocks.
+        for n in [1, 15, 16, 17, 31, 4_095, 4_096, 4_097, 8_192 + 33, 70_001] {
+            #expect(sum([Float](repeating: 0.5, count: n)) == Double(n) / 4, "n = \(n)")
+        }
+        // 1² + 2² + … + 40² = 40 · 41 · 81 / 6 = 22,140 (every partial sum exact in Float).
+        #expect(sum((1...40).map(Float.init)) == 22_140)
+        // k mod 8 over 9,000 values: each block of 4,096 holds 512 of each residue, Σ r² = 140 per
+        // 8 values; the tail of 808 values is 101 full cycles.
+        let cyclic = (0..<9_000).map { Float($0 % 8) }
+        #expect(sum(cyclic) == Double(9_000 / 8) * 140)
+    }
+
+    @Test("sum of squares: NaN and infinity come through")
+    func sumOfSquaresNonFinite() {
+        func sum(_ values: [Float]) -> Double { values.withUnsafeBufferPointer { GradientClipping.sumOfSquares($0) } }
+        var values = [Float](repeating: 1, count: 10_000)
+        values[9_999] = .nan
+        #expect(sum(values).isNaN)
+        values[9_999] = 1
+        values[5] = -.infinity
+        #expect(sum(values) == .infinity)
+    }
+
+    @Test("global norm: the same bits on one thread and on two")
+    func globalNormSameBitsOnAnyThreadCount() async {
+        let result = await #expect(processExitsWith: .success, observing: [\.standardOutputContent]) {
+            let a = Parameter(name: "a", value: Matrix(rows: 300, cols: 1_000))
+            let b = Parameter(name: "b", value: Matrix(rows: 1, cols: 77))
+            a.grad = randomMatrix(300, 1_000, seed: 7)
+            b.grad = randomMatrix(1, 77, seed: 8)
+            BLAS.threads = 1
+            let one = GradientClipping.globalNorm([a, b])
+            BLAS.threads = 2
+            let two = GradientClipping.globalNorm([a, b])
+            print("workers \(Parallel.workers) same \(one.bitPattern == two.bitPattern) finite \(one.isFinite)")
+        }
+        let output = String(decoding: result?.standardOutputContent ?? [], as: UTF8.self)
+        #expect(output.contains("workers 2 same true finite true"), "\(output)")
     }
 
     @Test("training steps: the warm-up schedule sets each rate, the loss falls, clipping bounds the update")

@@ -11,20 +11,48 @@ public enum GradientClipping {
     public static func globalNorm(_ parameters: [Parameter]) -> Float {
         var total = 0.0
         for p in parameters.uniqued() where p.isTrainable {
-            p.grad.data.withUnsafeBufferPointer { g in
-                var sum: Float = 0
-                var partial = 0.0
-                for (j, v) in g.enumerated() {
-                    sum += v * v
-                    if j & 1023 == 1023 {
-                        partial += Double(sum)
-                        sum = 0
-                    }
-                }
-                total += partial + Double(sum)
-            }
+            total += p.grad.data.withUnsafeBufferPointer { sumOfSquares($0) }
         }
         return Float(total.squareRoot())
+    }
+
+    /// Values per block of `sumOfSquares`: each block is summed in `Float`, the blocks in `Double`.
+    static let blockSize = 4_096
+
+    /// `Σ v²` over `values`: blocks of 4,096 values, each summed over 16 `Float` lanes, the
+    /// blocks spread over the cores (`Parallel`) and their sums added in order in `Double`, so
+    /// the result has the same bits on any core count.
+    ///
+    ///     sumOfSquares([3, 4])   // 25
+    static func sumOfSquares(_ values: UnsafeBufferPointer<Float>) -> Double {
+        let blocks = (values.count + blockSize - 1) / blockSize
+        guard blocks > 0, let base = values.baseAddress else { return 0 }
+        var blockSums = [Double](repeating: 0, count: blocks)
+        blockSums.withUnsafeMutableBufferPointer { sums in
+            // Blocks of 4,096 squares are ~1 µs each: hand out at least 16 per worker.
+            Parallel.forEachSlice(blocks, minimumPerWorker: 16) { _, range in
+                for block in range {
+                    let start = block * blockSize
+                    let end = min(start + blockSize, values.count)
+                    sums[block] = Double(blockSum(base + start, count: end - start))
+                }
+            }
+        }
+        return blockSums.reduce(0, +)
+    }
+
+    /// `Σ v²` over one block, in 16 `Float` lanes (the tail element by element), lanes summed last.
+    private static func blockSum(_ start: UnsafePointer<Float>, count: Int) -> Float {
+        var lanes = SIMD16<Float>(repeating: 0)
+        let whole = count / 16 * 16
+        let raw = UnsafeRawPointer(start)
+        for i in stride(from: 0, to: whole, by: 16) {
+            let v = raw.loadUnaligned(fromByteOffset: i * MemoryLayout<Float>.stride, as: SIMD16<Float>.self)
+            lanes += v * v
+        }
+        var sum = lanes.sum()
+        for j in whole..<count { sum += start[j] * start[j] }
+        return sum
     }
 
     /// Scales every trainable gradient by `maxNorm / (n + 10⁻⁶)` when the global norm `n`

@@ -19,40 +19,28 @@ public enum GradientClipping {
     /// Values per block of `sumOfSquares`: each block is summed in `Float`, the blocks in `Double`.
     static let blockSize = 4_096
 
-    /// `Σ v²` over `values`: blocks of 4,096 values, each summed over 16 `Float` lanes, the
-    /// blocks spread over the cores (`Parallel`) and their sums added in order in `Double`, so
-    /// the result has the same bits on any core count.
+    /// `Σ v²` over `values`: blocks of 4,096 values, each summed in `Float` by
+    /// `LayerNorm.sumOfSquares` (eight running sums), the blocks spread over the cores
+    /// (`Parallel`) and their sums added in order in `Double`, so the result has the same bits on
+    /// any core count.
     ///
-    ///     sumOfSquares([3, 4])   // 25
+    ///     let values: [Float] = [3, 4]
+    ///     values.withUnsafeBufferPointer { GradientClipping.sumOfSquares($0) }   // 25
     static func sumOfSquares(_ values: UnsafeBufferPointer<Float>) -> Double {
         let blocks = (values.count + blockSize - 1) / blockSize
         guard blocks > 0, let base = values.baseAddress else { return 0 }
         var blockSums = [Double](repeating: 0, count: blocks)
         blockSums.withUnsafeMutableBufferPointer { sums in
-            // Blocks of 4,096 squares are ~1 µs each: hand out at least 16 per worker.
+            // Blocks are short: at least 16 per worker, so that small tensors stay on one core.
             Parallel.forEachSlice(blocks, minimumPerWorker: 16) { _, range in
                 for block in range {
                     let start = block * blockSize
-                    let end = min(start + blockSize, values.count)
-                    sums[block] = Double(blockSum(base + start, count: end - start))
+                    let count = min(blockSize, values.count - start)
+                    sums[block] = Double(LayerNorm.sumOfSquares(base + start, count, minus: 0))
                 }
             }
         }
         return blockSums.reduce(0, +)
-    }
-
-    /// `Σ v²` over one block, in 16 `Float` lanes (the tail element by element), lanes summed last.
-    private static func blockSum(_ start: UnsafePointer<Float>, count: Int) -> Float {
-        var lanes = SIMD16<Float>(repeating: 0)
-        let whole = count / 16 * 16
-        let raw = UnsafeRawPointer(start)
-        for i in stride(from: 0, to: whole, by: 16) {
-            let v = raw.loadUnaligned(fromByteOffset: i * MemoryLayout<Float>.stride, as: SIMD16<Float>.self)
-            lanes += v * v
-        }
-        var sum = lanes.sum()
-        for j in whole..<count { sum += start[j] * start[j] }
-        return sum
     }
 
     /// Scales every trainable gradient by `maxNorm / (n + 10⁻⁶)` when the global norm `n`

@@ -126,6 +126,52 @@ struct NNLayerGradientTests {
         }
     }
 
+    @Test("LayerNorm's eight-lane backward: finite differences at widths across the lanes' and column groups' edges", arguments: [8, 17, 37])
+    func layerNormWide(width: Int) {
+        let layer = LayerNorm(name: "ln", dimension: width)
+        layer.gamma.value = randomMatrix(1, width, seed: 22, bound: 2)
+        layer.beta.value = randomMatrix(1, width, seed: 23)
+        let x = Parameter(name: "x", value: randomMatrix(3, width, seed: 24, bound: 2))
+        let r = randomMatrix(3, width, seed: 25)
+        _ = layer.forward(x.value)
+        x.grad = layer.backward(r)
+        expectGradientsMatch([x] + layer.parameters) {
+            GradientCheck.weightedSum(layer.forward(x.value), r)
+        }
+    }
+
+    @Test("LayerNorm's backward over many rows (columns shared among cores) equals the formula in Double")
+    func layerNormManyRows() {
+        let (rows, n) = (300, 37)
+        let layer = LayerNorm(name: "ln", dimension: n)
+        layer.gamma.value = randomMatrix(1, n, seed: 26, bound: 2)
+        let x = randomMatrix(rows, n, seed: 27, bound: 3)
+        let dy = randomMatrix(rows, n, seed: 28)
+        _ = layer.forward(x)
+        let dx = layer.backward(dy)
+        var (dGamma, dBeta) = ([Double](repeating: 0, count: n), [Double](repeating: 0, count: n))
+        var worst = 0.0
+        for i in 0..<rows {
+            let row = (0..<n).map { Double(x[i, $0]) }
+            let mean = row.reduce(0, +) / Double(n)
+            let r = 1 / (row.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(n) + 1e-5).squareRoot()
+            let xhat = row.map { ($0 - mean) * r }
+            let g = (0..<n).map { Double(dy[i, $0]) * Double(layer.gamma.value[0, $0]) }
+            let meanG = g.reduce(0, +) / Double(n)
+            let meanGX = zip(g, xhat).map { $0 * $1 }.reduce(0, +) / Double(n)
+            for j in 0..<n {
+                worst = max(worst, abs(Double(dx[i, j]) - r * (g[j] - meanG - xhat[j] * meanGX)))
+                dGamma[j] += Double(dy[i, j]) * xhat[j]
+                dBeta[j] += Double(dy[i, j])
+            }
+        }
+        #expect(worst < 1e-4, "dx differs by \(worst)")
+        for j in 0..<n {
+            #expect(abs(Double(layer.gamma.grad[0, j]) - dGamma[j]) < 1e-3, "dγ[\(j)]")
+            #expect(abs(Double(layer.beta.grad[0, j]) - dBeta[j]) < 1e-3, "dβ[\(j)]")
+        }
+    }
+
     @Test("Embedding: rows looked up, repeated tokens accumulate")
     func embedding() {
         let layer = Embedding(name: "wte", vocabulary: 5, dimension: 4, random: RandomStream(seed: 21))

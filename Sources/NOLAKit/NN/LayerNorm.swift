@@ -112,30 +112,17 @@ public final class LayerNorm: Layer {
                                     )
                                     Parallel.forEachSlice(rows, minimumPerWorker: max(1, 16_384 / n)) { _, slice in
                                         for i in slice {
-                                            let (d, xhat, dx) = (dys + i * n, ns + i * n, dxs + i * n)
-                                            // mean(g) and mean(g ⊙ x̂), g = dy ⊙ γ
-                                            var meanG: Float = 0
-                                            var meanGX: Float = 0
-                                            for j in 0..<n {
-                                                let g = d[j] * gs[j]
-                                                meanG += g
-                                                meanGX += g * xhat[j]
-                                            }
-                                            meanG /= Float(n)
-                                            meanGX /= Float(n)
-                                            for j in 0..<n {
-                                                dx[j] = rs[i] * (d[j] * gs[j] - meanG - xhat[j] * meanGX)
-                                            }
+                                            LayerNorm.backwardRow(dy: dys + i * n, xhat: ns + i * n, gamma: gs, r: rs[i], count: n, dx: dxs + i * n)
                                         }
                                     }
                                     guard trainGamma || trainBeta else { return }
-                                    Parallel.forEachSlice(n, minimumPerWorker: rows >= 256 ? 1 : n) { _, columns in
-                                        for i in 0..<rows {
-                                            let (d, xhat) = (dys + i * n, ns + i * n)
-                                            for j in columns {
-                                                if trainGamma { dgs[j] += d[j] * xhat[j] }
-                                                if trainBeta { dbs[j] += d[j] }
-                                            }
+                                    // Columns in groups of 16 (one cache line): each core sums its own columns over all rows, in row order.
+                                    let groups = (n + 15) / 16
+                                    Parallel.forEachSlice(groups, minimumPerWorker: rows >= 256 ? 1 : groups) { _, slice in
+                                        for group in slice {
+                                            LayerNorm.accumulateColumns(
+                                                dy: dys, xhat: ns, rows: rows, count: n, columns: (group * 16)..<min(n, group * 16 + 16),
+                                                dGamma: trainGamma ? dgs : nil, dBeta: trainBeta ? dbs : nil)
                                         }
                                     }
                                 }
@@ -146,6 +133,73 @@ public final class LayerNorm: Layer {
             }
         }
         return inputGradient
+    }
+
+    /// One row of the backward: `dx = r · (g − mean(g) − x̂ · mean(g ⊙ x̂))`, `g = dy ⊙ γ`, the two
+    /// means summed in eight running sums (as `sum`), `dx` eight values at a time.
+    @inline(__always)
+    static func backwardRow(
+        dy d: UnsafePointer<Float>, xhat: UnsafePointer<Float>, gamma gs: UnsafePointer<Float>, r: Float, count n: Int,
+        dx: UnsafeMutablePointer<Float>
+    ) {
+        typealias V = SIMD8<Float>
+        func load(_ p: UnsafePointer<Float>) -> V { UnsafeRawPointer(p).loadUnaligned(as: V.self) }
+        var (accG, accGX) = (V(repeating: 0), V(repeating: 0))
+        var j = 0
+        while j + 8 <= n {
+            let g = load(d + j) * load(gs + j)
+            accG += g
+            accGX += g * load(xhat + j)
+            j += 8
+        }
+        var (sumG, sumGX) = (accG.sum(), accGX.sum())
+        while j < n {
+            let g = d[j] * gs[j]
+            sumG += g
+            sumGX += g * xhat[j]
+            j += 1
+        }
+        let (meanG, meanGX) = (sumG / Float(n), sumGX / Float(n))
+        j = 0
+        while j + 8 <= n {
+            let v = r * (load(d + j) * load(gs + j) - meanG - load(xhat + j) * meanGX)
+            UnsafeMutableRawPointer(dx + j).storeBytes(of: v, as: V.self)
+            j += 8
+        }
+        while j < n {
+            dx[j] = r * (d[j] * gs[j] - meanG - xhat[j] * meanGX)
+            j += 1
+        }
+    }
+
+    /// `dγ[j] += Σ_rows dy ⊙ x̂`, `dβ[j] += Σ_rows dy` for the `columns` (at most 16) of a
+    /// `(rows, n)` batch, each column's sum taken over the rows in order (the same bits however
+    /// the columns are shared among cores); nil skips a gradient.
+    @inline(__always)
+    static func accumulateColumns(
+        dy: UnsafePointer<Float>, xhat: UnsafePointer<Float>, rows: Int, count n: Int, columns: Range<Int>,
+        dGamma: UnsafeMutablePointer<Float>?, dBeta: UnsafeMutablePointer<Float>?
+    ) {
+        typealias V = SIMD16<Float>
+        guard columns.count == 16 else {
+            for i in 0..<rows {
+                for j in columns {
+                    dGamma?[j] += dy[i * n + j] * xhat[i * n + j]
+                    dBeta?[j] += dy[i * n + j]
+                }
+            }
+            return
+        }
+        let j = columns.lowerBound
+        func load(_ p: UnsafePointer<Float>) -> V { UnsafeRawPointer(p).loadUnaligned(as: V.self) }
+        var (g, b) = (dGamma.map { load($0 + j) } ?? V(), dBeta.map { load($0 + j) } ?? V())
+        for i in 0..<rows {
+            let d = load(dy + i * n + j)
+            g += d * load(xhat + i * n + j)
+            b += d
+        }
+        if let dGamma { UnsafeMutableRawPointer(dGamma + j).storeBytes(of: g, as: V.self) }
+        if let dBeta { UnsafeMutableRawPointer(dBeta + j).storeBytes(of: b, as: V.self) }
     }
 
     /// One row of the forward: `y = γ ⊙ x̂ + β` (and `x̂` itself when `xhat` is given) for the

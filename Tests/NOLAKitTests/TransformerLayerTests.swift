@@ -18,6 +18,18 @@ struct TransformerLayerTests {
         expectGradientsMatch([qkv]) { GradientCheck.weightedSum(core.forward(qkv.value, mask: mask), r) }
     }
 
+    @Test("causal attention's split products (queries 0..<n/2 against keys 0..<n/2, the rest against all): dqkv at odd and even lengths")
+    func attentionSplit() {
+        let mask = AttentionMask(sequences: 4, length: 9, lengths: [9, 8, 2, 1], causal: true)
+        #expect([9, 8, 2, 1].map { MultiHeadAttention.split($0, causal: true) } == [4, 4, 1, 0])
+        let core = MultiHeadAttention(heads: 2, dimension: 6)
+        let qkv = Parameter(name: "qkv", value: randomMatrix(36, 18, seed: 6, bound: 1.5))
+        let r = randomMatrix(36, 6, seed: 7)
+        _ = core.forward(qkv.value, mask: mask)
+        qkv.grad = core.backward(r)
+        expectGradientsMatch([qkv]) { GradientCheck.weightedSum(core.forward(qkv.value, mask: mask), r) }
+    }
+
     @Test("attention probabilities: rows sum to 1 over the allowed keys, 0 elsewhere")
     func probabilities() {
         let mask = AttentionMask(sequences: 2, length: 4, lengths: [4, 2], causal: true)

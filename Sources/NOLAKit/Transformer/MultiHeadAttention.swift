@@ -15,7 +15,8 @@
 ///     dS = P ⊙ (dP − rowsum(P ⊙ dP))          (the softmax's Jacobian, row by row)
 ///     dQ = s · dS K,   dK = s · dSᵀ Q         into `dqkv: (B·T, 3C)`, 0 at padded rows
 ///
-/// Every product is BLAS on strided views of `qkv` (no copies); the (sequence, head)
+/// Every product is BLAS on strided views of `qkv` (no copies), split in two under a causal mask
+/// so that the upper-right quarter of `S`, all masked, is never computed (`split`); the (sequence, head)
 /// pairs run in parallel, each pair's products on the core that runs it
 /// (`BLAS.sgemmOnCallingThread`: OpenBLAS splitting a 128 × 128 product across cores again made a
 /// 2-thread step of 6 blocks × 256 spend 8 times the CPU time of one thread in attention). The
@@ -92,22 +93,34 @@ public final class MultiHeadAttention {
         o: UnsafeMutablePointer<Float>
     ) {
         let (c, hs, t, n) = (dimension, headSize, mask.length, mask.lengths[b])
+        let (s, scale, v) = (Self.split(n, causal: mask.causal), 1 / Float(hs).squareRoot(), q + 2 * c)
         if n > 0 {
+            // S = s·Q Kᵀ: queries 0..<s against keys 0..<s, queries s..<n against all n.
+            BLAS.sgemmOnCallingThread(.none, .transpose, m: s, n: s, k: hs, alpha: scale, q, lda: 3 * c, q + c, ldb: 3 * c, beta: 0, p, ldc: t)
             BLAS.sgemmOnCallingThread(
-                .none, .transpose, m: n, n: n, k: hs, alpha: 1 / Float(hs).squareRoot(), q, lda: 3 * c, q + c, ldb: 3 * c,
-                beta: 0, p, ldc: t)
+                .none, .transpose, m: n - s, n: n, k: hs, alpha: scale, q + s * 3 * c, lda: 3 * c, q + c, ldb: 3 * c,
+                beta: 0, p + s * t, ldc: t)
             for i in 0..<n {
                 let end = mask.keyCount(sequence: b, query: i)
                 VectorMath.softmax(p + i * t, count: end)
                 (p + i * t + end).update(repeating: 0, count: t - end)
             }
-            BLAS.sgemmOnCallingThread(.none, .none, m: n, n: hs, k: n, alpha: 1, p, lda: t, q + 2 * c, ldb: 3 * c, beta: 0, o, ldc: c)
+            // O = P V, the same halves.
+            BLAS.sgemmOnCallingThread(.none, .none, m: s, n: hs, k: s, alpha: 1, p, lda: t, v, ldb: 3 * c, beta: 0, o, ldc: c)
+            BLAS.sgemmOnCallingThread(
+                .none, .none, m: n - s, n: hs, k: n, alpha: 1, p + s * t, lda: t, v, ldb: 3 * c, beta: 0, o + s * c, ldc: c)
         }
         for i in n..<t {
             (p + i * t).update(repeating: 0, count: t)
             (o + i * c).update(repeating: 0, count: hs)
         }
     }
+
+    /// Where a pair's products split the `n` queries: under a causal mask queries `0..<n/2` see
+    /// only keys `0..<n/2`, so each product runs as two — the first half of the queries against
+    /// the first half of the keys, the rest against all — skipping the quarter of `S` (and of
+    /// every product after it) that the mask makes 0. Bidirectional: `n` (one product).
+    static func split(_ n: Int, causal: Bool) -> Int { causal ? n / 2 : n }
 
     /// `dqkv: (B·T, 3C)` from `dO: (B·T, C)` of the last forward.
     public func backward(_ dOut: Matrix) -> Matrix {
@@ -157,12 +170,18 @@ public final class MultiHeadAttention {
         dO: UnsafePointer<Float>, dqkv dq: UnsafeMutablePointer<Float>, dP dp: UnsafeMutablePointer<Float>
     ) {
         let (c, hs, t, n) = (dimension, headSize, mask.length, mask.lengths[b])
-        let scale = 1 / Float(hs).squareRoot()
+        let (s, scale) = (Self.split(n, causal: mask.causal), 1 / Float(hs).squareRoot())
         let (k, v, dk, dv) = (q + c, q + 2 * c, dq + c, dq + 2 * c)
         if n > 0 {
-            // dP = dO Vᵀ,  dV = Pᵀ dO
-            BLAS.sgemmOnCallingThread(.none, .transpose, m: n, n: n, k: hs, alpha: 1, dO, lda: c, v, ldb: 3 * c, beta: 0, dp, ldc: t)
-            BLAS.sgemmOnCallingThread(.transpose, .none, m: n, n: hs, k: n, alpha: 1, p, lda: t, dO, ldb: c, beta: 0, dv, ldc: 3 * c)
+            // dP = dO Vᵀ: queries 0..<s against keys 0..<s, queries s..<n against all n (as S).
+            BLAS.sgemmOnCallingThread(.none, .transpose, m: s, n: s, k: hs, alpha: 1, dO, lda: c, v, ldb: 3 * c, beta: 0, dp, ldc: t)
+            BLAS.sgemmOnCallingThread(
+                .none, .transpose, m: n - s, n: n, k: hs, alpha: 1, dO + s * c, lda: c, v, ldb: 3 * c, beta: 0, dp + s * t, ldc: t)
+            // dV = Pᵀ dO: keys 0..<s hear from every query, keys s..<n from queries s..<n only.
+            BLAS.sgemmOnCallingThread(.transpose, .none, m: s, n: hs, k: n, alpha: 1, p, lda: t, dO, ldb: c, beta: 0, dv, ldc: 3 * c)
+            BLAS.sgemmOnCallingThread(
+                .transpose, .none, m: n - s, n: hs, k: n - s, alpha: 1, p + s * t + s, lda: t, dO + s * c, ldb: c,
+                beta: 0, dv + s * 3 * c, ldc: 3 * c)
             // dS = P ⊙ (dP − rowsum(P ⊙ dP)), in place of dP (0 outside the allowed keys).
             for i in 0..<n {
                 let (pr, dr) = (p + i * t, dp + i * t)
@@ -172,9 +191,14 @@ public final class MultiHeadAttention {
                 for j in 0..<end { dr[j] = pr[j] * (dr[j] - dot) }
                 (dr + end).update(repeating: 0, count: n - end)
             }
-            // dQ = s dS K,  dK = s dSᵀ Q
-            BLAS.sgemmOnCallingThread(.none, .none, m: n, n: hs, k: n, alpha: scale, dp, lda: t, k, ldb: 3 * c, beta: 0, dq, ldc: 3 * c)
-            BLAS.sgemmOnCallingThread(.transpose, .none, m: n, n: hs, k: n, alpha: scale, dp, lda: t, q, ldb: 3 * c, beta: 0, dk, ldc: 3 * c)
+            // dQ = s dS K (as O = P V),  dK = s dSᵀ Q (as dV = Pᵀ dO)
+            BLAS.sgemmOnCallingThread(.none, .none, m: s, n: hs, k: s, alpha: scale, dp, lda: t, k, ldb: 3 * c, beta: 0, dq, ldc: 3 * c)
+            BLAS.sgemmOnCallingThread(
+                .none, .none, m: n - s, n: hs, k: n, alpha: scale, dp + s * t, lda: t, k, ldb: 3 * c, beta: 0, dq + s * 3 * c, ldc: 3 * c)
+            BLAS.sgemmOnCallingThread(.transpose, .none, m: s, n: hs, k: n, alpha: scale, dp, lda: t, q, ldb: 3 * c, beta: 0, dk, ldc: 3 * c)
+            BLAS.sgemmOnCallingThread(
+                .transpose, .none, m: n - s, n: hs, k: n - s, alpha: scale, dp + s * t + s, lda: t, q + s * 3 * c, ldb: 3 * c,
+                beta: 0, dk + s * 3 * c, ldc: 3 * c)
         }
         for i in n..<t {
             (dq + i * 3 * c).update(repeating: 0, count: hs)

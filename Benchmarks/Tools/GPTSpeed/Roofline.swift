@@ -4,8 +4,9 @@
 ///
 ///     matrix products   forward 24·N·C²·L (c_attn 6, c_proj 2, c_fc 8, mlp c_proj 8)
 ///                       backward: dx of each, and dW of each that trains (2× forward when all do)
-///     attention         forward 4·B·T²·C·L (S = QKᵀ and PV, the full T×T square as computed)
-///                       backward 8·B·T²·C·L (dP, dV, dQ, dK)
+///     attention         forward 4·B·T²·C·L (S = QKᵀ and PV over the full T×T square, the
+///                       usual count; under the causal mask ours computes ¾ of it,
+///                       `MultiHeadAttention.split`), backward 8·B·T²·C·L (dP, dV, dQ, dK)
 ///     unembedding       forward 2·N·C·V; backward dx 2·N·C·V, dE 2·N·C·V when wte trains
 ///     adapters          LoRA/NOLA r on Q,V: 4·N·C·r forward per site, 8·N·C·r backward (dA, dB, dh, dx)
 ///

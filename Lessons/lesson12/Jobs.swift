@@ -155,6 +155,8 @@ struct Adaptation {
     let references: E2EScores.References
     let search: BeamSearch
     let epochs: Double
+    /// Every recipe's learning rate is multiplied by this (`--rate-scale`).
+    let rateScale: Float
     let evaluations: Int
     let patience: Int?
 
@@ -174,8 +176,13 @@ struct Adaptation {
         return E2EDecoding.decode(copies: [model, copy], tokenizer: base.tokenizer, mrs: mrs, search: search)
     }
 
-    /// The recipe of `method` for this run's epochs (`E2EFineTuning.Recipe.standard`).
-    func recipe(_ method: AdapterMethod?) -> E2EFineTuning.Recipe { .standard(for: method, epochs: epochs) }
+    /// The recipe of `method` for this run's epochs (`E2EFineTuning.Recipe.standard`), its rate
+    /// times `rateScale`.
+    func recipe(_ method: AdapterMethod?) -> E2EFineTuning.Recipe {
+        var recipe = E2EFineTuning.Recipe.standard(for: method, epochs: epochs)
+        recipe.learningRate *= rateScale
+        return recipe
+    }
 
     /// Adapts a fresh base as `row` says with `seed`, keeping the point of lowest validation loss,
     /// then decodes and scores the test MRs. The frozen row only decodes. `quantize`, when given,

@@ -22,6 +22,11 @@ struct Options: ParsableCommand {
     var quantMRs: Int?
     @Option(help: "Epochs of adaptation per row (default 1, --full 0.5); the best point on the validation loss is kept.")
     var epochs: Double?
+    @Option(name: .customLong("rate-scale"), help: ArgumentHelp(
+        "Multiply every row's learning rate by this factor (a rate probe, default 1): choose by the validation loss, never by "
+            + "test BLEU; a --full run keeps its results in a folder of its own (results/e2e-full-l6c256-lr0.5x).",
+        valueName: "x"))
+    var rateScale: Float?
     @Option(help: "Table 1 rows to run, comma-separated slugs (e.g. lora_r1,nola_qv_1; default: the run's own set).")
     var rows: String?
     @Option(name: .customLong("quant-rules"), help: ArgumentHelp(
@@ -58,6 +63,7 @@ struct Options: ParsableCommand {
         if baseOnly && grid.fromResults { throw ValidationError("--base-only pretrains and --from-results runs nothing; pass one of them.") }
         if noTable4 && table4Only { throw ValidationError("--no-table4 and --table4-only exclude each other; pass one.") }
         if let epochs, !(epochs > 0 && epochs <= 50) { throw ValidationError("--epochs must be above 0 and at most 50, e.g. --epochs 3.") }
+        if let rateScale, !(rateScale > 0 && rateScale <= 10) { throw ValidationError("--rate-scale must be above 0 and at most 10, e.g. --rate-scale 0.5.") }
         if let quantMRs, quantMRs < 0 { throw ValidationError("--quant-mrs must be 0 (all) or a positive count, e.g. --quant-mrs 50.") }
     }
 

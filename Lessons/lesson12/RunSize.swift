@@ -12,6 +12,8 @@ struct RunSize {
     let seeds: [UInt64]
     let beam: Int
     let epochs: Double
+    /// Every row's learning rate is its standard one times this (`--rate-scale`; 1 by default).
+    let rateScale: Float
     /// Evaluations of the validation loss per adaptation, and how many in a row without
     /// improvement stop it (nil: never stop early; the best point is kept either way).
     let evaluations: Int
@@ -40,6 +42,7 @@ struct RunSize {
         seeds = (0..<UInt64(options.seeds ?? scale.pick(quick: 1, standard: 1, full: 3))).map { seed &+ $0 }
         beam = options.beam ?? scale.pick(quick: 2, standard: 4, full: 10)
         epochs = options.epochs ?? scale.pick(quick: 1, standard: 1, full: 0.5)
+        rateScale = options.rateScale ?? 1
         evaluations = scale.pick(quick: 2, standard: 4, full: 8)
         patience = scale == .full ? 3 : nil
         let trainMRs = scale.pick(quick: 60, standard: real ? 300 : all.train.count, full: all.train.count)
@@ -61,7 +64,8 @@ struct RunSize {
         sweepFractions = scale == .full && options.rows == nil && !options.table4Only ? [1.0 / 2, 1.0 / 8, 1.0 / 32, 0] : []
         quantMRs = min(testMRs, options.quantMRs.map { $0 == 0 ? Int.max : $0 } ?? scale.pick(quick: testMRs, standard: 20, full: 100))
         resultsFolder = options.grid.resultsFolder
-            ?? (scale == .full ? "Lessons/lesson12/results/\(real ? "e2e" : "synthetic")-full" + Self.shapeSuffix(p) : nil)
+            ?? (scale == .full ? "Lessons/lesson12/results/\(real ? "e2e" : "synthetic")-full" + Self.shapeSuffix(p)
+                + (rateScale == 1 ? "" : "-lr\(rateScale)x") : nil)
     }
 
     /// The same run on a base of `layers` blocks of `width` (heads: width / 32): the configuration
@@ -110,7 +114,8 @@ struct RunSize {
             "base = \(pretraining.key), seed \(seeds.first ?? 0), on \(fingerprint(baseData.train))",
             "adaptation = \(epochs) epochs, E2EFineTuning.Recipe.standard, batches of similar length, "
                 + "\(evaluations) evaluations, keep best, patience \(patience.map(String.init) ?? "none")",
-            "rates = full fine-tuning 1e-3, LoRA 3e-2, NOLA 0.2/sqrt(k), AdamW, warm-up 20, linear decay, weight decay 0.01, clip 1",
+            "rates = full fine-tuning 1e-3, LoRA 3e-2, NOLA 0.2/sqrt(k), AdamW, warm-up 20, linear decay, weight decay 0.01, clip 1"
+                + (rateScale == 1 ? "" : ", all times \(rateScale)"),
             "decoding = beam \(beam), length penalty 0.9, no repeated 4-grams, 64 new tokens",
             "quantization = \(rules.map(\.slug).joined(separator: ",")), \(quantMRs) test MRs, "
                 + (scale == .standard ? "PTQ 3,2 of cell 5's models" : "PTQ \(SymmetricQuantizer.paperBits), QAT 4,3,2"),

@@ -20,6 +20,8 @@
 //      --results DIR --jobs i/n --from-results --base-only   (the job grid; --full keeps its
 //                                          results in Lessons/lesson12/results/<data>-full)
 //      --seeds N --test-mrs N --beam N --epochs X --rows lora_r1,nola_qv_1 --quant-rules absmax,mse
+//      --rate-scale X                      (every row's rate times X: a probe; --full keeps its
+//                                          results apart, e.g. results/e2e-full-l6c256-lr0.5x)
 //      --base-shape 6x256                  (a wider base; --full keeps its results apart, and
 //                                          cell 9 of the default-shape --full run reads them)
 //
@@ -201,7 +203,7 @@ lesson.facts([
     ("results", grid.folder.map { "\($0.relativeDisplayPath) (configuration \(grid.manifest.key), protocol \(RunSize.protocolVersion))" } ?? "kept in memory (--results DIR to keep them)"),
     ("this process", options.grid.fromResults ? "--from-results: runs nothing" : "share \(grid.share) — \(grid.toRun.count) job\(grid.toRun.count == 1 ? "" : "s") to run"),
     ("adaptation", "\(Format.significant(size.epochs, 2)) epoch\(size.epochs == 1 ? "" : "s") of \(Format.count(data.train.rowCount)) rows, "
-        + "batch 16, best of \(size.evaluations + 1) points on \(data.validation.count) validation MRs kept"
+        + "batch 16" + (size.rateScale == 1 ? "" : ", every rate × \(size.rateScale)") + ", best of \(size.evaluations + 1) points on \(data.validation.count) validation MRs kept"
         + (size.patience.map { ", stopped after \($0) without improvement" } ?? "")),
     ("decoding", "beam \(size.beam)\(size.beam == 10 ? " (the paper's)" : " (the paper's is 10; --beam 10)"), length penalty 0.9, no repeated 4-grams, \(data.test.count) test MRs"),
 ])
@@ -210,7 +212,7 @@ lesson.facts([
                           validation: E2EFineTuning.Corpus(data.validation, tokenizer: b.tokenizer, context: b.configuration.context),
                           test: data.test, references: E2EScores.References(data.test.examples.map(\.references)),
                           search: BeamSearch(beamWidth: size.beam, lengthPenalty: 0.9, noRepeatNgram: 4, maxTokens: 64, endTokens: [BPETokenizer.end]),
-                          epochs: size.epochs, evaluations: size.evaluations, patience: size.patience)
+                          epochs: size.epochs, rateScale: size.rateScale, evaluations: size.evaluations, patience: size.patience)
     if made.train.count == 0 || made.validation.count == 0 {
         Lesson.fail("no \(made.train.count == 0 ? "training" : "validation") row fits the GPT's context of \(b.configuration.context) tokens "
             + "(the rows of \(real ? "data/e2e" : "this data") are too long); check the E2E files (data/README.md)")

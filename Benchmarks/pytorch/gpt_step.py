@@ -12,6 +12,8 @@ the Swift benchmark (`swift run -c release gpt-speed`):
 
     python3 gpt_step.py                      # defaults: 4 layers, d 128, 4 heads, V 2048, 32 x 64
     python3 gpt_step.py --steps 30 --json    # one JSON line per setting (read by gpt-speed)
+    python3 gpt_step.py --matmul --json      # torch.mm at n = 1,024: PyTorch's own BLAS, the
+                                             # yardstick beside OpenBLAS's sgemm in gpt-speed
 
 Threads: 2 (torch.set_num_threads), denormals flushed (torch.set_flush_denormal(True)).
 """
@@ -84,6 +86,23 @@ def time_steps(setting, args):
             "peak_rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}
 
 
+def time_matmul(n=1024):
+    """GFLOPS of torch.mm on two n x n float32 matrices: the best of 5 timings of 3 products,
+    as gpt-speed times OpenBLAS's sgemm (PyTorch's wheel multiplies with its own BLAS)."""
+    a = (torch.arange(n * n, dtype=torch.float32) % 13 * 0.1 - 0.6).reshape(n, n)
+    c = torch.empty(n, n)
+    torch.mm(a, a, out=c)
+    best, best_cpu = math.inf, math.inf
+    for _ in range(5):
+        start, cpu_start = time.perf_counter(), time.process_time()
+        for _ in range(3):
+            torch.mm(a, a, out=c)
+        best = min(best, (time.perf_counter() - start) / 3)
+        best_cpu = min(best_cpu, (time.process_time() - cpu_start) / 3)
+    return {"setting": "matmul", "n": n, "gflops": 2 * n ** 3 / best / 1e9,
+            "cpu_gflops": 2 * n ** 3 / best_cpu / 1e9}
+
+
 def main():
     parser = OneLineParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--layers", type=int, default=4)
@@ -100,9 +119,16 @@ def main():
     parser.add_argument("--settings", default="full,lora,nola")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--json", action="store_true", help="one JSON object per line")
+    parser.add_argument("--matmul", action="store_true",
+                        help="time torch.mm at n = 1024 instead of the training steps")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.set_flush_denormal(True)
+    if args.matmul:
+        result = time_matmul()
+        print(json.dumps(result) if args.json else
+              f"torch.mm n = 1024: {result['gflops']:.1f} GFLOPS on {args.threads} thread(s)", flush=True)
+        return
     for setting in args.settings.split(","):
         result = time_steps(setting, args)
         if args.json:

@@ -145,7 +145,9 @@ if let facts = mainBase {
             + "\(Format.count(size.pretraining.records)) records of other domains), \(size.pretraining.epochs) epochs, \(Format.count(facts.totalSteps)) steps"
             + (facts.tokensPerSecond.map { ", \(Format.rate($0)) tokens/s" } ?? "")),
         ("validation loss", "\(Format.fixed(facts.validationLoss, 3)) nats/token on the validation split's references"),
-        ("base", facts.origin),
+        // Facts read from a result file tell how that run made the base, not this one.
+        ("base", bases["1"] != nil ? facts.origin
+            : facts.origin.replacingOccurrences(of: "trained now in", with: "trained in") + " (as its result file records)"),
     ])
 }
 if let b = bases["1"] {

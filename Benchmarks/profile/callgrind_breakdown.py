@@ -27,11 +27,12 @@ import sys
 
 GROUPS = [
     ("matrix products (OpenBLAS)", r"sgemm|gemm_|_oncopy|_otcopy|_incopy|_itcopy|_beta_|cblas_s"),
-    ("attention (around its products)", r"MultiHeadAttention"),
-    ("softmax, exp, loss", r"exp_shifted|TokenCrossEntropy|TiedUnembedding|VectorMath|__logf|expf"),
+    ("thin products (our kernel, adapters)", r"rowwise_linear"),
+    ("attention (around its products)", r"MultiHeadAttention|cached_attention"),
+    ("softmax, exp, loss", r"exp_shifted|nola_maximum|TokenCrossEntropy|TiedUnembedding|VectorMath|__logf|expf"),
     ("LayerNorm", r"LayerNorm"),
     ("GELU", r"gelu|GELU"),
-    ("optimizer, clipping", r"Adam|GradientClipping|sscal|saxpy|snrm2|sdot"),
+    ("optimizer, clipping", r"Adam|nola_adam|GradientClipping|sscal|saxpy|snrm2|sdot"),
     ("residual adds, embeddings, bias rows", r"TransformerBlock|Embedding|broadcastRows|addColumnSums|Linear"),
     ("copies (memcpy, memmove)", r"memcpy|memmove"),
     ("allocation, zeroing, reference counts", r"malloc|free|memset|swift_alloc|swift_release|swift_retain|swift_bridge|Matrix|ContiguousArray|Array|_int_"),

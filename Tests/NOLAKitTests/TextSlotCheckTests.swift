@@ -36,4 +36,17 @@ struct TextSlotCheckTests {
         #expect(SlotCheck.errors(in: "A coffee shop in the City Centre called BLUE SPICE.", for: real).count == 0)
         #expect(SlotCheck.errors(in: "A coffee shop in the city centre.", for: real).missing == [.name])
     }
+
+    @Test("rates sum the errors of many sentences over the MRs' values")
+    func rates() {
+        let good = "The Lantern is a highly rated pub with prices under £20 near Kings Bridge. It serves Italian food and is not kid friendly."
+        let poor = "The Lantern is a family-friendly Italian restaurant by the riverside near Kings Bridge."
+        let r = SlotCheck.rates([good, poor], for: [Self.mr, Self.mr])
+        #expect(r.values == 14 && r.missing == 4 && r.added == 3)
+        #expect(r.valuesBy[.near] == 2 && r.missingBy[.near] == nil && r.missingRate(.near) == 0)
+        #expect(r.missingBy[.eatType] == 1 && r.missingRate(.eatType) == 0.5 && r.missingRate(.area) == nil)
+        #expect(r.missingBy.values.reduce(0, +) == r.missing)
+        #expect(abs(r.missingRate - 4.0 / 14) < 1e-12 && abs(r.addedRate - 3.0 / 14) < 1e-12 && abs(r.errorRate - 0.5) < 1e-12)
+        #expect(SlotCheck.rates([], for: []).errorRate == 0)
+    }
 }

@@ -66,6 +66,50 @@ public enum SlotCheck {
         return errors
     }
 
+    /// Slot errors of many sentences, each against its MR, per value of the MRs.
+    public struct Rates: Equatable, Sendable {
+        /// Values of the MRs (the denominator).
+        public var values: Int
+        /// Values not said, and values said that the MR does not have.
+        public var missing: Int
+        public var added: Int
+        /// The same by attribute: values of each attribute in the MRs, and how many were not said.
+        public var valuesBy: [E2EAttribute: Int] = [:]
+        public var missingBy: [E2EAttribute: Int] = [:]
+
+        /// The share of `attribute`'s values not said (nil when no MR has the attribute).
+        public func missingRate(_ attribute: E2EAttribute) -> Double? {
+            guard let n = valuesBy[attribute], n > 0 else { return nil }
+            return Double(missingBy[attribute] ?? 0) / Double(n)
+        }
+
+        /// Missing values as a fraction of the MRs' values.
+        public var missingRate: Double { Double(missing) / Double(max(values, 1)) }
+        /// Added values per value of the MRs.
+        public var addedRate: Double { Double(added) / Double(max(values, 1)) }
+        /// The slot error rate: (missing + added) / values, as E2E's semantic-accuracy scripts count it.
+        public var errorRate: Double { missingRate + addedRate }
+    }
+
+    /// The slot errors of `sentences[i]` against `mrs[i]`, summed:
+    ///
+    ///     let r = SlotCheck.rates(outputs, for: test.examples.map(\.mr))
+    ///     print(r.missingRate, r.addedRate)   // 0.04 0.01: 4 % of the values unsaid, 1 added per 100
+    ///     print(r.missingRate(.near))         // 0.12: 12 % of the "near" values unsaid
+    public static func rates(_ sentences: [String], for mrs: [MeaningRepresentation]) -> Rates {
+        checkPrecondition(sentences.count == mrs.count, "SlotCheck.rates: \(sentences.count) sentences for \(mrs.count) MRs")
+        var rates = Rates(values: 0, missing: 0, added: 0)
+        for (sentence, mr) in zip(sentences, mrs) {
+            let errors = errors(in: sentence, for: mr)
+            rates.values += mr.pairs.count
+            rates.missing += errors.missing.count
+            rates.added += errors.added.count
+            for (attribute, _) in mr.pairs { rates.valuesBy[attribute, default: 0] += 1 }
+            for attribute in errors.missing { rates.missingBy[attribute, default: 0] += 1 }
+        }
+        return rates
+    }
+
     /// `text` lower-cased, as UTF-8.
     static func lowered(_ text: String) -> [UInt8] { Array(text.lowercased().utf8) }
 

@@ -270,13 +270,15 @@ lesson.cell(6, "BLEU and ROUGE-L against trainable parameters")
 saveParameterFigures(report, rows: rows)
 
 // MARK: - 7. What the methods write
-// A few test MRs, each method's sentence (first seed) and the first reference.
+// A few test MRs, each method's sentence (first seed) and the first reference; then, over all
+// the test MRs, how many of their values each row leaves out or adds (slot errors).
 lesson.cell(7, "What the methods write")
 for i in Array(stride(from: 0, to: data.test.count, by: max(1, data.test.count / 3)).prefix(3)) {
     let example = data.test.examples[i]
     lesson.say("\nMR \(i + 1): \(example.mr)")
     lesson.facts([("reference", example.references[0])] + rows.compactMap { row in report.results(row.slug).first?.outputs.map { (row.name, $0[i]) } })
 }
+showSlotErrors(report, rows: rows)
 writeOutputs(report, rows: rows)
 
 // MARK: - 8. Rank at a fixed budget (Table 3)

@@ -169,7 +169,8 @@ func fraction(_ label: String) -> Double {
     table.row(["human references (\(Format.count(references.count)) sentences)", "—", Format.fixed(100 * human.missingRate, 1),
                Format.fixed(100 * human.addedRate, 1), Format.fixed(100 * human.errorRate, 1)])
     let attributes = E2EAttribute.allCases.filter { human.valuesBy[$0, default: 0] > 0 }
-    var byAttribute = Table(["row"] + attributes.map(\.rawValue))
+    let short: [E2EAttribute: String] = [.priceRange: "price", .customerRating: "rating", .familyFriendly: "family"]
+    var byAttribute = Table(["row"] + attributes.map { short[$0] ?? $0.rawValue })
     func byAttributeRow(_ name: String, _ rates: [SlotCheck.Rates]) {
         byAttribute.row([name] + attributes.map { a in Format.fixed(100 * rates.map { $0.missingRate(a) ?? 0 }.reduce(0, +) / Double(rates.count), 0) })
     }
@@ -188,7 +189,7 @@ func fraction(_ label: String) -> Double {
     guard shown > 0 else { return }
     lesson.say("\nWhat the sentences get wrong: each test MR's values left out of its sentence, and values said that the MR does not have, per value of the MRs (mean ± std over seeds):")
     lesson.show(table)
-    lesson.say("Values left out, by attribute (% of the test MRs' values of that attribute, mean over seeds):")
+    lesson.say("Values left out, by attribute (% of the test MRs' values of that attribute, mean over seeds; price: priceRange, rating: customer rating, family: familyFriendly):")
     lesson.show(byAttribute)
     lesson.say("""
         (String matching with the restaurant lexicon's phrasings: it misses paraphrases it does not know, so the human references' \

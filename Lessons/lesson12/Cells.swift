@@ -265,8 +265,8 @@ func fraction(_ label: String) -> Double {
     let xs = points.filter { !$0.2.isEmpty }.map(\.1)
     var figure = Figure("bleu_vs_base_quality", title: "\(real ? "E2E" : "Synthetic restaurants"): BLEU against the base's quality (one seed each)",
                         x: "base's validation loss (nats/token; better to the right)", y: "BLEU (%), \(data.test.count) test MRs")
-    var gaps = Figure("gap_vs_base_quality", title: "NOLA below LoRA r=1's count, minus LoRA r=1, against the base's quality",
-                      x: "base's validation loss (nats/token; better to the right)", y: "BLEU difference (points)")
+    var gaps = Figure("gap_vs_base_quality", title: "NOLA below LoRA r=1's count, minus LoRA r=1 (bases where LoRA r=1 learns the task)",
+                      x: "base's validation loss (nats/token; better to the right)", y: "BLEU difference (points; 0: level with LoRA r=1)")
     if let lo = xs.min(), let hi = xs.max(), hi > lo { figure.xRange = (lo - 0.05 * (hi - lo))...(hi + 0.05 * (hi - lo)); gaps.xRange = figure.xRange }
     (figure.xDescending, gaps.xDescending) = (true, true)
     figure.legend = .outside  // lines run anywhere: full fine-tuning high across, the adapters rising
@@ -276,15 +276,34 @@ func fraction(_ label: String) -> Double {
         guard have.count > 1 else { continue }
         figure.add(.lines(name, x: have.map(\.1), y: have.map { $0.2[slug]! }, color: slug == "nola_qv_quarter" ? .orange : color, dashed: dashed))
     }
+    var (gapXs, gapYs): ([Double], [Double]) = ([], [])
     for (slug, name, color) in [("nola_qv_quarter", "NOLA ¼ − LoRA r=1", Color.orange), ("nola_qv_half", "NOLA ½ − LoRA r=1", Color.nola)] {
-        let have = points.filter { $0.2[slug] != nil && $0.2["lora_r1"] != nil }
+        // Where LoRA r=1 has not learnt the task, both adapters score near nothing: no gap to show.
+        let bestFull = points.compactMap { $0.2["full"] }.max()
+        let have = points.filter { $0.2[slug] != nil && learnsTask($0.2, bestFull: bestFull) }
         guard have.count > 1 else { continue }
-        gaps.add(.lines(name, x: have.map(\.1), y: have.map { $0.2[slug]! - $0.2["lora_r1"]! }, color: color))
+        let (x, y) = (have.map(\.1), have.map { $0.2[slug]! - $0.2["lora_r1"]! })
+        gaps.add(.lines(name, x: x, y: y, color: color))
+        (gapXs, gapYs) = (gapXs + x, gapYs + y)
     }
-    gaps.annotate(.horizontalLine(y: 0, label: "level with LoRA r=1", color: .base))
+    // Its own ranges: the bases it shows, and 0 (level with LoRA r=1) always in view.
+    if let lo = gapXs.min(), let hi = gapXs.max(), hi > lo { gaps.xRange = (lo - 0.05 * (hi - lo))...(hi + 0.05 * (hi - lo)) }
+    if let lo = gapYs.min(), let hi = gapYs.max() {
+        let (bottom, top) = (min(lo, 0), max(hi, 0))
+        gaps.yRange = (bottom - 0.1 * (top - bottom) - 0.5)...(top + 0.1 * (top - bottom) + 0.5)
+    }
+    gaps.annotate(.horizontalLine(y: 0, label: "", color: .base))  // named in the y label: points may sit on it
     if !figure.series.isEmpty { lesson.save(figure) }
     if !gaps.series.isEmpty { lesson.save(gaps) }
     lesson.say(sweepVerdict(points.map { ($0.1, $0.2) }))
+}
+
+/// Whether LoRA r=1 learns the task on a base: it scores at least a quarter of full fine-tuning's
+/// BLEU there (of the best full fine-tuning of the sweep where that base's is not run yet; full
+/// fine-tuning hardly depends on the base).
+func learnsTask(_ bleu: [String: Double], bestFull: Double?) -> Bool {
+    guard let lora = bleu["lora_r1"], let full = bleu["full"] ?? bestFull, full > 0 else { return false }
+    return lora >= 0.25 * full
 }
 
 /// What the sweep shows, in one paragraph computed from it: how much of full fine-tuning's BLEU
@@ -298,7 +317,8 @@ func sweepVerdict(_ points: [(loss: Double, bleu: [String: Double])]) -> String 
         return l / f
     }
     let shares = byLoss.compactMap { p in share(p).map { (p.loss, $0) } }
-    let gaps = byLoss.filter { (share($0) ?? 0) >= 0.25 }
+    let bestFull = points.compactMap { $0.bleu["full"] }.max()
+    let gaps = byLoss.filter { learnsTask($0.bleu, bestFull: bestFull) }
         .compactMap { p in p.bleu["nola_qv_quarter"].flatMap { q in p.bleu["lora_r1"].map { (p.loss, q - $0) } } }
     guard let first = shares.first, let last = shares.last, shares.count > 1 else { return "Too few bases have results for a verdict yet." }
     var text = "LoRA r=1 reaches \(Format.percent(first.1, 0)) of full fine-tuning's BLEU on the worst base (validation loss \(Format.fixed(first.0, 2))) "

@@ -198,9 +198,8 @@ func fraction(_ label: String) -> Double {
         """)
     guard let full = ratesOf["full"], let lora = ratesOf["lora_r1"] else { return }
     func mean(_ rates: [SlotCheck.Rates], _ pick: (SlotCheck.Rates) -> Double) -> Double { 100 * rates.map(pick).reduce(0, +) / Double(rates.count) }
-    let widest = attributes.max { a, b in
-        mean(lora) { $0.missingRate(a) ?? 0 } - mean(full) { $0.missingRate(a) ?? 0 } < mean(lora) { $0.missingRate(b) ?? 0 } - mean(full) { $0.missingRate(b) ?? 0 }
-    }!
+    func difference(_ a: E2EAttribute) -> Double { mean(lora) { $0.missingRate(a) ?? 0 } - mean(full) { $0.missingRate(a) ?? 0 } }
+    guard let widest = attributes.max(by: { difference($0) < difference($1) }) else { return }
     lesson.say("""
         LoRA r=1 leaves out \(Format.fixed(mean(lora) { $0.missingRate }, 1)) % of the values, full fine-tuning \
         \(Format.fixed(mean(full) { $0.missingRate }, 1)) %; the widest difference is \(widest.rawValue): \

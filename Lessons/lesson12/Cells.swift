@@ -276,9 +276,9 @@ func fraction(_ label: String) -> Double {
         figure.add(.lines(name, x: have.map(\.1), y: have.map { $0.2[slug]! }, color: slug == "nola_qv_quarter" ? .orange : color, dashed: dashed))
     }
     var (gapXs, gapYs): ([Double], [Double]) = ([], [])
+    let bestFull = points.compactMap { $0.2["full"] }.max()
     for (slug, name, color) in [("nola_qv_quarter", "NOLA ¼ − LoRA r=1", Color.orange), ("nola_qv_half", "NOLA ½ − LoRA r=1", Color.nola)] {
         // Where LoRA r=1 has not learnt the task, both adapters score near nothing: no gap to show.
-        let bestFull = points.compactMap { $0.2["full"] }.max()
         let have = points.filter { $0.2[slug] != nil && learnsTask($0.2, bestFull: bestFull) }
         guard have.count > 1 else { continue }
         let (x, y) = (have.map(\.1), have.map { $0.2[slug]! - $0.2["lora_r1"]! })

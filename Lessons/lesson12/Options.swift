@@ -27,7 +27,7 @@ struct Options: ParsableCommand {
             + "test BLEU; a --full run keeps its results in a folder of its own (results/e2e-full-l6c256-lr0.5x).",
         valueName: "x"))
     var rateScale: Float?
-    @Option(help: "Table 1 rows to run, comma-separated slugs (e.g. lora_r1,nola_qv_1; default: the run's own set).")
+    @Option(help: "Table 1 rows to run, comma-separated slugs (e.g. lora_r1,nola_qv_1; default: the run's own set; lora_all_r1 and nola_all_1, adapters on every linear layer, run only when named).")
     var rows: String?
     @Option(name: .customLong("quant-rules"), help: ArgumentHelp(
         "Scale rules of cell 10, comma-separated: absmax, mse, mean-abs, each optionally per group (absmax/32).",
@@ -67,9 +67,10 @@ struct Options: ParsableCommand {
         if let quantMRs, quantMRs < 0 { throw ValidationError("--quant-mrs must be 0 (all) or a positive count, e.g. --quant-mrs 50.") }
     }
 
-    /// The slugs of Table 1's rows (cell 3), in order.
+    /// The slugs of Table 1's rows (cell 3), in order; the last two are the sites probe's
+    /// (`siteProbeRows`), run only when named.
     static let rowSlugs = ["frozen", "full", "lora_r4", "lora_r1", "nola_qv_4x", "nola_qv_1", "nola_mlp_1",
-                           "nola_qv_half", "nola_mlp_half", "nola_qv_quarter", "nola_mlp_quarter"]
+                           "nola_qv_half", "nola_mlp_half", "nola_qv_quarter", "nola_mlp_quarter", "lora_all_r1", "nola_all_1"]
 
     /// The non-empty, trimmed items of a comma-separated list.
     static func slugs(_ text: String) -> [String] {

@@ -14,16 +14,21 @@ struct Row {
     /// The paper's row (GPT-2 M; GPT-2 L): "params BLEU NIST ROUGE-L CIDEr", "—" where it has none.
     var paperM = "—"
     var paperL = "—"
+    /// A row beyond the paper's Table 1 (a probe of where to adapt): run only when `--rows` names it.
+    var probe = false
 
     /// The trainable numbers of this row on a GPT of `width` and `layers` blocks.
     func count(width: Int, layers: Int, parameters: Int) -> Int {
         guard trains else { return 0 }
         guard let method, let sites else { return parameters }
-        let perSite: Int = switch sites {
-        case .mlp: method.trainableCount(inputs: width, outputs: 4 * width)  // c_fc; c_proj costs the same
-        default: method.trainableCount(inputs: width, outputs: width)
+        let perBlock = sites.parts.map { part in
+            switch part {
+            case "mlp.c_fc": method.trainableCount(inputs: width, outputs: 4 * width)
+            case "mlp.c_proj": method.trainableCount(inputs: 4 * width, outputs: width)
+            default: method.trainableCount(inputs: width, outputs: width)  // q, k, v, attn.c_proj
+            }
         }
-        return perSite * sites.parts.count * layers
+        return perBlock.reduce(0, +) * layers
     }
 
     /// "r = 4", "r = 8, k = l = 128", "—".
@@ -65,6 +70,18 @@ func table1Rows(kR1: Int) -> [Row] {
             trains: true, paperL: "0.036M 70.1 8.80 71.7 2.53"),
         Row(name: "NOLA MLP 1/4", slug: "nola_mlp_quarter", method: nola(8, kR1 / 4), sites: .mlp, family: "NOLA MLP",
             trains: true, paperL: "0.036M 70.0 8.81 71.5 2.53"),
+    ]
+}
+
+/// Two rows beyond the paper, run when `--rows` names them: LoRA r=1 and NOLA on every linear layer
+/// of each block (q, k, v, the attention's output, both MLP layers), NOLA at LoRA QV r=1's count
+/// (k = l = `kR1` / 3 per site, six sites where Q,V has two). They ask whether the small adapters
+/// trail full fine-tuning because Q and V are the wrong places (QLoRA, Dettmers et al. 2023, found
+/// LoRA needs every linear layer to match full fine-tuning).
+func siteProbeRows(kR1: Int) -> [Row] {
+    [
+        Row(name: "LoRA all r=1", slug: "lora_all_r1", method: .lora(rank: 1, c: 1), sites: .all, family: "LoRA all", trains: true, probe: true),
+        Row(name: "NOLA all = LoRA QV r=1", slug: "nola_all_1", method: nola(8, kR1 / 3), sites: .all, family: "NOLA all", trains: true, probe: true),
     ]
 }
 

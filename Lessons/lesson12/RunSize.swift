@@ -94,7 +94,7 @@ struct RunSize {
     /// the lesson's question; none with `--table4-only`.
     func table1(_ rows: [Row], options: Options) -> [Row] {
         if options.table4Only { return [] }
-        let chosen = options.chosenRows ?? (scale == .full ? Set(rows.map(\.slug)) : ["frozen", "lora_r1", "nola_qv_1", "nola_qv_quarter"])
+        let chosen = options.chosenRows ?? (scale == .full ? Set(rows.filter { !$0.probe }.map(\.slug)) : ["frozen", "lora_r1", "nola_qv_1", "nola_qv_quarter"])
         return rows.filter { chosen.contains($0.slug) }
     }
 

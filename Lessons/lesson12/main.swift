@@ -61,7 +61,7 @@ lesson.say(real ? "Source: the E2E NLG Challenge release (Novikova, Dušek, Ries
 // The job grid (cell 4 says more): every training of the run is a job with a result file.
 let kR1 = size.pretraining.embedding  // k = l per site at LoRA r=1's count: 2·layers·2·C numbers over 2·layers sites
 let table1 = table1Rows(kR1: kR1), table3 = table3Rows(kR1: kR1)
-let rows = size.table1(table1, options: options)
+let rows = size.table1(table1 + siteProbeRows(kR1: kR1), options: options)
 let table3Extra = size.scale == .full && options.rows == nil && !options.table4Only ? table3.map(\.row).filter { $0.slug.hasPrefix("t3") } : []
 let quantMethods = QuantizationProtocol.methods(kR1: kR1)
 let fullTable4 = size.scale != .standard && !options.noTable4
@@ -176,7 +176,7 @@ let (width, layers) = (size.pretraining.embedding, size.pretraining.layers)
 let parameters = mainBase?.parameters ?? 0
 func count(_ row: Row) -> Int { row.count(width: width, layers: layers, parameters: parameters) }
 var countTable = Table(["row", "sites", "method", "trainable", "share of the GPT", "paper GPT-2 M / L"])
-for row in table1 {
+for row in table1 + rows.filter(\.probe) {
     countTable.row([row.name + (rows.contains { $0.slug == row.slug } ? "" : " (--full)"),
                     row.sites?.rawValue ?? (row.trains ? "all" : "none"), row.methodText, Format.count(count(row)),
                     Format.percent(Double(count(row)) / Double(max(parameters, 1)), 3),
@@ -188,6 +188,13 @@ lesson.say("""
     LoRA r=1 on Q,V trains \(Format.count(loraR1)) numbers here: \(layers) blocks × 2 projections × \
     (\(width) + \(width)). NOLA matches it with k = l = \(kR1) per site; LoRA cannot go lower, NOLA can.
     """)
+if rows.contains(where: \.probe) {
+    lesson.say("""
+        Rows beyond the paper (run because --rows names them): adapters on all six linear layers of every block (Q, K, V, \
+        the attention's output, both MLP layers). Does the gap to full fine-tuning come from adapting Q and V only? QLoRA \
+        (Dettmers et al. 2023) found that LoRA matches full fine-tuning only when every linear layer is adapted.
+        """)
+}
 
 // MARK: - 4. The job grid
 // Every adaptation of this run — a row with a seed, a base of cell 9, a Table 4 method — is a

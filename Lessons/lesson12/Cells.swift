@@ -219,11 +219,28 @@ func fraction(_ label: String) -> Double {
     }
     if !present.isEmpty { lesson.show(table) }
     lesson.say("(Paper: GPT-2 M at 96K/48K/24K/12K, GPT-2 L at 144K. \(present.count) of the 7 rows have results\(present.count < 7 ? "; --full runs all seven" : "").)")
-    let at = ["t3_r1", "t3_r2", "t3_r4", "nola_qv_1"].compactMap { slug in r.bleu(slug).map { (slug, $0) } }
-    if at.count == 4 {
-        let spread = at.map(\.1.mean).max()! - at.map(\.1.mean).min()!
-        let noise = at.map(\.1.std).max()! * 2
-        lesson.say("Rank at a fixed budget: the four ranks span \(Format.fixed(spread, 1)) BLEU (twice the largest seed spread: \(Format.fixed(noise, 1))); the paper's span \(Format.fixed(70.47 - 69.09, 1)) on GPT-2 M.")
+    // Each verdict: a row against its neighbour of reference, "a match" within 1 BLEU or the two
+    // seed spreads added (Table 1's rule), with the paper's own difference (GPT-2 M) beside it.
+    func verdict(_ slug: String, _ label: String, paperGap: Double, against reference: String) -> (text: String, label: String, below: Bool)? {
+        guard let (gap, margin) = r.versus(slug, reference) else { return nil }
+        let word = Report.verdict(gap, margin)
+        return ("\(label) \(signed(gap, 1)), \(word) (margin \(Format.fixed(margin, 1)); paper \(signed(paperGap, 2)))", label, word == "below")
+    }
+    let ranks = [("t3_r1", "rank 1", 69.09 - 70.03), ("t3_r2", "rank 2", 70.47 - 70.03), ("t3_r4", "rank 4", 69.69 - 70.03)]
+        .compactMap { verdict($0.0, $0.1, paperGap: $0.2, against: "nola_qv_1") }
+    if !ranks.isEmpty {
+        let below = ranks.filter(\.below).map(\.label)
+        lesson.say("""
+            Rank at LoRA r=1's budget, against rank 8 (\(r.bleu("nola_qv_1")?.text(1) ?? "—") BLEU): \(ranks.map(\.text).joined(separator: "; ")). \
+            The paper finds rank nearly free (its four ranks within 1.4 BLEU on GPT-2 M)\(below.isEmpty
+                ? "; so far here too: no rank falls below rank 8." : "; here \(below.joined(separator: " and ")) fall\(below.count == 1 ? "s" : "") below rank 8 at the same count.")
+            """)
+    }
+    let halvings = [("nola_qv_1", "nola_qv_half", "½", 70.09 - 70.03), ("nola_qv_half", "nola_qv_quarter", "¼", 68.30 - 70.09),
+                    ("nola_qv_quarter", "t3_eighth", "⅛", 67.18 - 68.30)]
+    let budget = halvings.compactMap { verdict($0.1, "to \($0.2)", paperGap: $0.3, against: $0.0)?.text }
+    if !budget.isEmpty {
+        lesson.say("Each halving of the budget at rank 8, against the budget before it: \(budget.joined(separator: "; ")).")
     }
 }
 

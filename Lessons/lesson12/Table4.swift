@@ -135,7 +135,7 @@ struct QuantizationProtocol {
         lesson.save(figure)
     }
     /// Each QAT width and rule where one method's change beats the other's by more than the two
-    /// float seed spreads added, and at least 0.5 BLEU: "NOLA at 2-bit QAT, absmax (LoRA −7.78, NOLA −1.20)".
+    /// float seed spreads added, and at least 0.5 BLEU, as "NOLA at 2-bit QAT, absmax (LoRA −a, NOLA −b)".
     func clearWins() -> [String] {
         let noise = max((spread(0, "float")?.std ?? 0) + (spread(1, "float")?.std ?? 0), 0.5)
         return [2, 3].flatMap { bits in
